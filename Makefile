@@ -1,0 +1,45 @@
+# django-topi: `make demo` serves the example shop, `make test` runs the suite.
+# Both create .venv on first use and reinstall only when pyproject.toml changes.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+DEMO_ADDR ?= 127.0.0.1:8000
+MANAGE := $(BIN)/python example_project/manage.py
+
+.PHONY: demo test lint format docs tox clean
+
+$(INSTALLED): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(INSTALLED)
+
+demo: $(INSTALLED)
+	$(MANAGE) migrate --noinput
+	$(MANAGE) seed_demo
+	$(MANAGE) runserver $(DEMO_ADDR)
+
+test: $(INSTALLED)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/python -m django makemigrations --check --dry-run --settings=tests.settings
+	$(BIN)/python -m django check --fail-level WARNING --settings=tests.settings
+
+format: $(INSTALLED)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+docs: $(INSTALLED)
+	$(BIN)/sphinx-build -W --keep-going -q -b html docs docs/_build/html
+
+tox: $(INSTALLED)
+	PYENV_VERSION=$${PYENV_VERSION:-3.11.7:3.10.13:3.12.1:3.13.0} $(BIN)/tox run-parallel
+
+clean:
+	rm -rf $(VENV) .tox .pytest_cache .mypy_cache .ruff_cache docs/_build

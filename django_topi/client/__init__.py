@@ -1,0 +1,24 @@
+"""HTTP client for topi's Seller API: ``TopiClient``, ``get_client()`` and the error classes."""
+
+from django_topi.client.client import TopiClient, get_client
+from django_topi.client.errors import (
+    TopiAPIError,
+    TopiAuthError,
+    TopiError,
+    TopiNotFound,
+    TopiResponseError,
+    TopiUnavailable,
+    TopiUnprocessable,
+)
+
+__all__ = [
+    "TopiAPIError",
+    "TopiAuthError",
+    "TopiClient",
+    "TopiError",
+    "TopiNotFound",
+    "TopiResponseError",
+    "TopiUnavailable",
+    "TopiUnprocessable",
+    "get_client",
+]

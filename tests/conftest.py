@@ -1,0 +1,68 @@
+"""Fixtures shared by the test suite: a mocked topi, a client wired to it, a clean cache."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import responses
+from django.core.cache import cache
+
+from django_topi.client import TopiClient
+
+API = "https://seller-api-sandbox.topi-sandbox.eu"
+TOKEN_URL = "https://identity.topi-sandbox.eu/oauth2/token"
+SECRET = "test-secret-value"
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache() -> Iterator[None]:
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def mocked() -> Iterator[responses.RequestsMock]:
+    """A mocked topi: every unexpected request fails the test; a token endpoint that answers."""
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        rsps.post(TOKEN_URL, json={"access_token": "tok-1", "expires_in": 7200, "scope": "client"})
+        yield rsps
+
+
+class SleepRecorder:
+    """Stands in for time.sleep so retry tests run instantly and can assert the waits."""
+
+    def __init__(self) -> None:
+        self.calls: list[float] = []
+
+    def __call__(self, seconds: float) -> None:
+        self.calls.append(seconds)
+
+
+@pytest.fixture
+def sleeps() -> SleepRecorder:
+    return SleepRecorder()
+
+
+@pytest.fixture
+def client(sleeps: SleepRecorder) -> TopiClient:
+    return TopiClient(
+        client_id="test-client",
+        client_secret=SECRET,
+        api_base_url=API,
+        token_url=TOKEN_URL,
+        timeout=(1.0, 2.0),
+        max_retries=2,
+        retry_backoff=0.5,
+        sleep=sleeps,
+    )
+
+
+def api_calls(rsps: responses.RequestsMock) -> list[responses.Call]:
+    """The calls that went to the Seller API (not the token endpoint)."""
+    return [c for c in rsps.calls if c.request.url and c.request.url.startswith(API)]
+
+
+def token_calls(rsps: responses.RequestsMock) -> list[responses.Call]:
+    return [c for c in rsps.calls if c.request.url == TOKEN_URL]

@@ -1,0 +1,134 @@
+"""System checks: stable ids, a hint that tells the fix, and no database access."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.checks import run_checks
+from django.core.management import call_command
+from django.core.management.base import SystemCheckError
+from django.test import override_settings
+
+GOOD = {
+    "ENVIRONMENT": "sandbox",
+    "CLIENT_ID": "id",
+    "CLIENT_SECRET": "secret",
+    "WEBHOOK_SECRETS": ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"],
+}
+
+
+def topi_messages(**overrides):
+    """Run every check (no DB: these tests have no django_db mark) and keep django-topi's."""
+    debug = overrides.pop("DEBUG", True)
+    with override_settings(DEBUG=debug, TOPI={**GOOD, **overrides}, SILENCED_SYSTEM_CHECKS=[]):
+        return {m.id: m for m in run_checks() if m.id and m.id.startswith("topi.")}
+
+
+def test_a_good_development_configuration_passes():
+    assert topi_messages() == {}
+
+
+def test_a_good_production_configuration_passes():
+    assert topi_messages(DEBUG=False, ENVIRONMENT="production") == {}
+
+
+def test_missing_credentials():
+    message = topi_messages(CLIENT_SECRET="")["topi.E002"]
+    assert "TOPI['CLIENT_SECRET'] is not set" in message.msg
+    assert "credentials your topi contact issued" in message.hint
+
+
+def test_the_simulator_needs_no_credentials():
+    assert "topi.E002" not in topi_messages(ENVIRONMENT="simulator", CLIENT_ID="", CLIENT_SECRET="")
+
+
+def test_unknown_environment():
+    message = topi_messages(ENVIRONMENT="staging")["topi.E003"]
+    assert "'staging'" in message.msg
+    assert message.hint == "Set TOPI['ENVIRONMENT'] to one of: production, sandbox, simulator."
+
+
+def test_invalid_value_and_unknown_key():
+    messages = [m for m in run_checks_with(TIMEOUT="fast", CLIENTID="x") if m.id == "topi.E001"]
+    assert sorted(m.msg.split(" ")[0] for m in messages) == ["TOPI['CLIENTID']", "TOPI['TIMEOUT']"]
+
+
+def run_checks_with(**overrides):
+    with override_settings(DEBUG=True, TOPI={**GOOD, **overrides}, SILENCED_SYSTEM_CHECKS=[]):
+        return run_checks()
+
+
+def test_production_while_debug():
+    message = topi_messages(ENVIRONMENT="production")["topi.W001"]
+    assert "production API while DEBUG is True" in message.msg
+
+
+def test_production_url_override_while_debug():
+    assert "topi.W001" in topi_messages(API_BASE_URL="https://seller-api.topi.eu")
+
+
+@pytest.mark.parametrize("environment", ["sandbox", "simulator"])
+def test_test_environment_while_not_debug(environment):
+    message = topi_messages(DEBUG=False, ENVIRONMENT=environment)["topi.W002"]
+    assert f"uses the {environment} environment while DEBUG is False" in message.msg
+
+
+def test_signature_verification_without_secrets():
+    message = topi_messages(WEBHOOK_SECRETS=[])["topi.E006"]
+    assert "every webhook will be rejected" in message.msg
+
+
+def test_refetch_verification_needs_no_secrets():
+    assert topi_messages(WEBHOOK_SECRETS=[], WEBHOOK_VERIFICATION="refetch") == {}
+
+
+def test_verification_switched_off_outside_debug():
+    messages = topi_messages(DEBUG=False, ENVIRONMENT="production", WEBHOOK_VERIFICATION="none")
+    assert "anyone can forge" in messages["topi.E007"].msg
+
+
+def test_verification_switched_off_is_allowed_while_debug():
+    assert topi_messages(WEBHOOK_VERIFICATION="none") == {}
+
+
+def test_long_timestamp_tolerance_outside_debug():
+    messages = topi_messages(
+        DEBUG=False, ENVIRONMENT="production", WEBHOOK_TIMESTAMP_TOLERANCE=3600
+    )
+    assert "replayed for that long" in messages["topi.W003"].msg
+
+
+@pytest.mark.parametrize(
+    ("key", "check_id"), [("CART_ADAPTER", "topi.E004"), ("CATALOG_ADAPTER", "topi.E005")]
+)
+def test_adapter_not_importable(key, check_id):
+    message = topi_messages(**{key: "myshop.nowhere.get_cart"})[check_id]
+    assert "cannot be imported" in message.msg
+    assert message.hint.startswith(f"Point TOPI[{key!r}] at an importable function")
+
+
+def test_importable_adapters_pass():
+    assert (
+        topi_messages(
+            CART_ADAPTER="tests.adapters.get_cart",
+            CATALOG_ADAPTER="tests.adapters.catalog_products",
+        )
+        == {}
+    )
+
+
+def test_manage_py_check_fails_on_an_error():
+    with (
+        override_settings(TOPI={**GOOD, "CLIENT_ID": ""}, SILENCED_SYSTEM_CHECKS=[]),
+        pytest.raises(SystemCheckError, match=r"topi\.E002"),
+    ):
+        call_command("check")
+
+
+def test_secrets_never_appear_in_check_messages():
+    messages = run_checks_with(
+        CLIENT_ID="", CLIENT_SECRET=1234567890, WEBHOOK_SECRETS=["whsec_leak%%%"]
+    )
+    text = " ".join(f"{m.msg} {m.hint}" for m in messages)
+    assert "must be a string, not int" in text
+    assert "1234567890" not in text
+    assert "leak%%%" not in text
