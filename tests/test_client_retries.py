@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import requests
+from urllib3.exceptions import MaxRetryError, NewConnectionError
 
 from django_topi.client import TopiUnavailable
 from tests.conftest import API, api_calls
@@ -172,4 +173,27 @@ def test_retries_can_be_switched_off(mocked, sleeps):
     with pytest.raises(TopiUnavailable):
         no_retries.get_offer(OFFER_ID)
 
+    assert len(api_calls(mocked)) == 1
+
+
+def refused() -> requests.ConnectionError:
+    reason = NewConnectionError(None, "Connection refused")  # type: ignore[arg-type]
+    return requests.ConnectionError(MaxRetryError(None, "/v1/offers", reason=reason))  # type: ignore[arg-type]
+
+
+def test_create_offer_is_repeated_after_connection_refused(mocked, client, sleeps):
+    mocked.post(CREATE_URL, body=refused())
+    mocked.post(CREATE_URL, status=201, json={"id": OFFER_ID})
+
+    assert client.create_offer(BODY) == {"id": OFFER_ID}
+    assert len(api_calls(mocked)) == 2
+
+
+def test_create_offer_is_not_repeated_after_a_connection_reset(mocked, client, sleeps):
+    mocked.post(CREATE_URL, body=requests.ConnectionError("Connection reset by peer"))
+
+    with pytest.raises(TopiUnavailable) as excinfo:
+        client.create_offer(BODY)
+
+    assert excinfo.value.message == "topi could not be reached"
     assert len(api_calls(mocked)) == 1
