@@ -50,8 +50,13 @@ SALES_CHANNELS = ("ecommerce", "telesales", "in_store_pos")
 WEBHOOK_VERIFICATION_MODES = ("signature", "refetch", "signature+refetch", "none")
 WEBHOOK_PROCESSING_MODES = ("sync", "task")
 
-#: The simulator accepts any credentials; these spare a developer from inventing some.
-SIMULATOR_CREDENTIALS = ("simulator-client", "simulator-secret")
+#: The simulator accepts any credentials and signs its webhooks with this development-only
+#: secret, so ENVIRONMENT="simulator" works with no other setting. Never used elsewhere.
+SIMULATOR_DEFAULTS: dict[str, Any] = {
+    "CLIENT_ID": "simulator-client",
+    "CLIENT_SECRET": "simulator-secret",
+    "WEBHOOK_SECRETS": ("whsec_c2ltdWxhdG9yLWRldmVsb3BtZW50LW9ubHk=",),
+}
 
 DEFAULTS: dict[str, Any] = {
     "ENVIRONMENT": "sandbox",
@@ -305,8 +310,8 @@ class TopiSettings:
         user = self._user_settings()
         value = user.get(name, DEFAULTS[name])
         cleaned = CLEANERS[name](name, value)
-        if name in ("CLIENT_ID", "CLIENT_SECRET") and not cleaned and self._is_simulator(user):
-            return SIMULATOR_CREDENTIALS[0 if name == "CLIENT_ID" else 1]
+        if name in SIMULATOR_DEFAULTS and not cleaned and self._is_simulator(user):
+            return SIMULATOR_DEFAULTS[name]
         return cleaned
 
     def _is_simulator(self, user: Mapping[str, Any]) -> bool:

@@ -43,6 +43,7 @@ def test_the_simulator_needs_no_credentials():
     with override_settings(TOPI={"ENVIRONMENT": "simulator"}):
         assert topi_settings.CLIENT_ID == "simulator-client"
         assert topi_settings.CLIENT_SECRET == "simulator-secret"
+        assert topi_settings.WEBHOOK_SECRETS == ("whsec_c2ltdWxhdG9yLWRldmVsb3BtZW50LW9ubHk=",)
         assert topi_settings.endpoints.api_base_url == "http://127.0.0.1:8000/topi-simulator"
 
 
