@@ -1,0 +1,113 @@
+"""The offer: what the shop asked topi to rent or sell, from draft to accepted (or not)."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+from django_topi.models.base import TopiRecord
+from django_topi.states import OFFER_EDGES, OfferStatus, sources_of, target_of
+
+
+def _sources(transition: str) -> list[str]:
+    return sources_of(OFFER_EDGES, transition)
+
+
+def _target(transition: str) -> str:
+    return target_of(OFFER_EDGES, transition)
+
+
+class Offer(ConcurrentTransitionMixin, TopiRecord):
+    """A topi offer. ``draft`` is local only: topi has not answered createOffer yet.
+
+    ``status`` is protected: only ``django_topi.sync`` moves it, through the transitions below.
+    """
+
+    status = FSMField(
+        _("status"),
+        max_length=32,
+        default=OfferStatus.DRAFT,
+        choices=OfferStatus.choices,
+        protected=True,
+        db_index=True,
+    )
+    sales_channel = models.CharField(_("sales channel"), max_length=32, blank=True)
+    checkout_redirect_url = models.URLField(_("checkout URL"), max_length=2000, blank=True)
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+    shipping = models.JSONField(_("shipping"), default=dict, blank=True)
+    currency = models.CharField(_("currency"), max_length=3, blank=True)
+    amount_net = models.BigIntegerField(
+        _("total net (minor units)"), null=True, blank=True, help_text=_("As topi reports it.")
+    )
+    amount_gross = models.BigIntegerField(_("total gross (minor units)"), null=True, blank=True)
+    expected_currency = models.CharField(_("currency the shop sent"), max_length=3, blank=True)
+    expected_amount_net = models.BigIntegerField(
+        _("total net the shop sent"), null=True, blank=True
+    )
+    expected_amount_gross = models.BigIntegerField(
+        _("total gross the shop sent"), null=True, blank=True
+    )
+    failure_reason = models.TextField(
+        _("failure reason"), blank=True, help_text=_("Why topi did not take this offer.")
+    )
+
+    class Meta:
+        verbose_name = _("offer")
+        verbose_name_plural = _("offers")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.seller_offer_reference} ({self.status})"
+
+    @transition(field=status, source=_sources("mark_created"), target=_target("mark_created"))
+    def mark_created(self) -> None:
+        """topi answered createOffer."""
+
+    @transition(field=status, source=_sources("begin_review"), target=_target("begin_review"))
+    def begin_review(self) -> None:
+        """The customer checked out and topi's risk review needs more information."""
+
+    @transition(field=status, source=_sources("accept"), target=_target("accept"))
+    def accept(self) -> None:
+        """topi approved: a binding rental agreement exists."""
+
+    @transition(field=status, source=_sources("decline"), target=_target("decline"))
+    def decline(self) -> None:
+        """topi's risk review declined."""
+
+    @transition(field=status, source=_sources("void"), target=_target("void"))
+    def void(self) -> None:
+        """The shop voided the offer."""
+
+    @transition(field=status, source=_sources("expire"), target=_target("expire"))
+    def expire(self) -> None:
+        """``expires_at`` passed."""
+
+
+class OfferLine(models.Model):
+    """A line of an offer, as the shop sent it and then as topi returned it."""
+
+    offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveIntegerField(_("position"))
+    topi_line_id = models.CharField(_("topi line id"), max_length=64, blank=True)
+    title = models.CharField(_("title"), max_length=500)
+    subtitle = models.CharField(_("subtitle"), max_length=500, blank=True)
+    quantity = models.PositiveIntegerField(_("quantity"))
+    product_source = models.CharField(_("product reference source"), max_length=255, blank=True)
+    product_reference = models.CharField(_("product reference"), max_length=255, blank=True)
+    currency = models.CharField(_("currency"), max_length=3)
+    price_net = models.BigIntegerField(_("line total net (minor units)"))
+    price_gross = models.BigIntegerField(_("line total gross (minor units)"), null=True, blank=True)
+    raw = models.JSONField(_("as topi sent it"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("offer line")
+        verbose_name_plural = _("offer lines")
+        ordering = ["offer", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["offer", "position"], name="topi_offerline_position")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.title}"  # noqa: RUF001

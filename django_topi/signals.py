@@ -1,0 +1,23 @@
+"""Domain signals for shop code. Each is sent after the transaction commits, once per real change.
+
+``offer_status_changed`` / ``order_status_changed``: sender is the model class; kwargs
+``instance``, ``source``, ``target``, ``origin`` (``webhook``, ``admin``, ``api``, ``return``,
+``sync`` or ``local``), ``user`` and ``event`` (the ``WebhookEvent``, if any).
+
+``offer_accepted``, ``offer_declined``, ``order_canceled``, ``order_completed``: the same kwargs,
+sent with the status change they name. ``order_created``: an order django-topi had not seen
+before (kwargs ``instance``, ``origin``, ``user``, ``event``).
+
+Receivers run after the data is safely stored; one that raises is logged and does not stop the
+others.
+"""
+
+from django.dispatch import Signal
+
+offer_status_changed = Signal()
+order_status_changed = Signal()
+offer_accepted = Signal()
+offer_declined = Signal()
+order_created = Signal()
+order_canceled = Signal()
+order_completed = Signal()

@@ -1,0 +1,507 @@
+"""THE one door for topi's truth: a topi payload becomes rows, status steps, audit rows and signals.
+
+Every piece of topi state enters here, whoever brought it: the webhook, the customer's return,
+the admin's re-sync, ``topi_sync`` and each fulfilment call. Nothing else writes a status.
+
+Rules, whatever order and however often payloads arrive:
+
+* a row is found by ``topi_id`` (a draft offer by its ``seller_offer_reference``), or created;
+* the reported status is reached by walking the documented graph (``django_topi.states``), one
+  logged step and one ``StatusChange`` row per edge; a row never moves backwards and never
+  leaves a terminal status;
+* a report older than what is known (a late webhook) changes nothing;
+* a report the graph cannot reach is recorded on the row as a conflict and logged, not applied;
+* an accepted offer whose total or currency differs from what the shop sent is a conflict;
+* the same payload twice changes nothing and signals nothing;
+* signals are sent after the transaction commits, once per real change.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import partial
+from typing import Any
+
+from django.db import IntegrityError, models, transaction
+from django.db.models import Q
+from django.dispatch import Signal
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from django_topi import signals
+from django_topi.conf import topi_settings
+from django_topi.models import Asset, Offer, OfferLine, Order, StatusChange, WebhookEvent
+from django_topi.money import CURRENCY_EXPONENTS, from_minor_units
+from django_topi.states import (
+    OFFER_EDGES,
+    OFFER_INITIAL,
+    OFFER_STATUS_ALIASES,
+    ORDER_EDGES,
+    ORDER_INITIAL,
+    ORDER_STATUS_ALIASES,
+    Edge,
+    OfferStatus,
+    OrderStatus,
+    path,
+)
+
+logger = logging.getLogger("django_topi.sync")
+
+TOPI_ID = re.compile(r"^[0-9A-Za-z\-]+$")
+Payload = Mapping[str, Any]
+Record = Offer | Order
+
+
+class PayloadError(ValueError):
+    """The payload is not a topi offer or order django-topi can apply."""
+
+
+@dataclass
+class SyncResult:
+    """What applying one payload did."""
+
+    instance: Record
+    created: bool = False
+    steps: tuple[Edge, ...] = ()
+    stale: bool = False
+    conflict: str = ""
+    changed: bool = False
+
+
+def apply_offer_payload(
+    payload: Payload, origin: str, event: WebhookEvent | None = None, user: Any = None
+) -> SyncResult:
+    """Apply a topi offer (createOffer's answer, getOffer, a webhook body) to the local rows."""
+    return _apply(OFFER, payload, origin, event, user)
+
+
+def apply_order_payload(
+    payload: Payload, origin: str, event: WebhookEvent | None = None, user: Any = None
+) -> SyncResult:
+    """Apply a topi order (getOrder, an order action's answer, a webhook body) to the local rows."""
+    return _apply(ORDER, payload, origin, event, user)
+
+
+# -- the walk ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Kind:
+    name: str
+    model: type[Record]
+    edges: tuple[Edge, ...]
+    initial: str
+    aliases: Mapping[str, str]
+    reportable: frozenset[str]
+    refresh: Callable[[Any, Payload], None]
+    after_save: Callable[[Any, Payload, Payload], None]
+    check: Callable[[Any], str]
+    changed_signal: Signal
+    target_signals: Mapping[str, Signal] = field(default_factory=dict)
+    created_signal: Signal | None = None
+
+
+def _apply(
+    kind: _Kind, payload: Payload, origin: str, event: WebhookEvent | None, user: Any
+) -> SyncResult:
+    topi_id, reported = _read(kind, payload)
+    status = kind.aliases.get(reported, reported)
+    environment = topi_settings.ENVIRONMENT
+    with transaction.atomic():
+        instance, created = _lock_or_create(kind, topi_id, payload, environment)
+        result = SyncResult(instance, created=created)
+        current = instance.status
+        steps = path(kind.edges, current, status)
+        if steps is None and path(kind.edges, status, current) is not None:
+            result.stale = True
+            logger.info(
+                "topi %s %s: ignored %r, it is already %r (a late report)",
+                kind.name, topi_id, status, current,
+            )  # fmt: skip
+            if not created:
+                return result
+
+        previous_raw = dict(instance.raw)
+        merged = {**previous_raw, **payload}
+        data_changed = created or merged != previous_raw
+        if data_changed:
+            instance.raw = merged
+            kind.refresh(instance, payload)
+
+        for edge in steps or ():
+            getattr(instance, edge.transition)()
+            logger.info(
+                "topi %s %s: %s -> %s (%s, origin %s)",
+                kind.name, topi_id, edge.source, edge.target, edge.transition, origin,
+            )  # fmt: skip
+
+        conflict = ""
+        if steps is None and not result.stale:
+            conflict = (
+                f"topi reports status {status!r}, which the documented {kind.name} lifecycle "
+                f"cannot reach from {current!r}; the status was left at {current!r}."
+            )
+        conflict = conflict or kind.check(instance)
+        conflict_changed = bool(conflict) and conflict != instance.conflict
+        if conflict_changed:
+            instance.conflict = conflict
+            instance.conflict_at = timezone.now()
+            logger.warning("topi %s %s: conflict: %s", kind.name, topi_id, conflict)
+
+        if data_changed or steps or conflict_changed:
+            instance.save()
+        if data_changed:
+            kind.after_save(instance, payload, previous_raw)
+        _record_steps(kind, instance, created, steps or [], origin, event, user)
+        transaction.on_commit(
+            partial(_send_signals, kind, instance, created, tuple(steps or ()), origin, user, event)
+        )
+
+    result.steps = tuple(steps or ())
+    result.conflict = conflict
+    result.changed = bool(data_changed or steps or conflict_changed)
+    return result
+
+
+def _read(kind: _Kind, payload: Payload) -> tuple[str, str]:
+    if not isinstance(payload, Mapping):
+        raise PayloadError(f"a topi {kind.name} is a JSON object, not {type(payload).__name__}")
+    topi_id = payload.get("id")
+    if not isinstance(topi_id, str) or not TOPI_ID.match(topi_id):
+        raise PayloadError(f"the topi {kind.name} has no valid 'id' ({topi_id!r})")
+    status = payload.get("status")
+    if status not in kind.reportable:
+        raise PayloadError(f"topi {kind.name} {topi_id} has an unknown status {status!r}")
+    return topi_id, str(status)
+
+
+def _lock_or_create(
+    kind: _Kind, topi_id: str, payload: Payload, environment: str
+) -> tuple[Any, bool]:
+    """The row for ``topi_id``, locked until the transaction ends; created if new."""
+    rows = kind.model.objects.select_for_update()
+    found = rows.filter(topi_id=topi_id).first()
+    if found is not None:
+        return found, False
+    reference = str(payload.get("seller_offer_reference") or "")
+    if kind.model is Offer and reference:
+        draft = (
+            rows.filter(
+                topi_id__isnull=True, seller_offer_reference=reference, environment=environment
+            )
+            .order_by("-created_at", "-pk")
+            .first()
+        )
+        if draft is not None:
+            draft.topi_id = topi_id
+            return draft, False
+    try:
+        with transaction.atomic():
+            created = kind.model.objects.create(
+                topi_id=topi_id,
+                seller_offer_reference=reference,
+                environment=environment,
+                status=kind.initial,
+            )
+    except IntegrityError:
+        # Another worker created it a moment ago; wait for its lock and take the row.
+        return rows.get(topi_id=topi_id), False
+    return created, True
+
+
+def _record_steps(
+    kind: _Kind,
+    instance: Record,
+    created: bool,
+    steps: list[Edge],
+    origin: str,
+    event: WebhookEvent | None,
+    user: Any,
+) -> None:
+    owner = {kind.name: instance}
+    rows = [
+        StatusChange(source=edge.source, target=edge.target, transition=edge.transition, **owner)
+        for edge in steps
+    ]
+    if created:
+        rows.insert(0, StatusChange(source="", target=kind.initial, **owner))
+    for row in rows:
+        row.origin = origin
+        row.webhook_event = event
+        row.user = user if getattr(user, "pk", None) else None
+    StatusChange.objects.bulk_create(rows)
+
+
+def _send_signals(
+    kind: _Kind,
+    instance: Record,
+    created: bool,
+    steps: tuple[Edge, ...],
+    origin: str,
+    user: Any,
+    event: WebhookEvent | None,
+) -> None:
+    common = {"instance": instance, "origin": origin, "user": user, "event": event}
+    if created and kind.created_signal is not None:
+        _send(kind.created_signal, kind.model, **common)
+    for edge in steps:
+        _send(kind.changed_signal, kind.model, source=edge.source, target=edge.target, **common)
+        specific = kind.target_signals.get(edge.target)
+        if specific is not None:
+            _send(specific, kind.model, source=edge.source, target=edge.target, **common)
+
+
+def _send(signal: Signal, sender: type[models.Model], **kwargs: Any) -> None:
+    for receiver, response in signal.send_robust(sender=sender, **kwargs):
+        if isinstance(response, Exception):
+            logger.error("a django-topi signal receiver failed: %r", receiver, exc_info=response)
+
+
+# -- offers --------------------------------------------------------------------------------------
+
+
+def _datetime(value: Any) -> datetime | None:
+    return parse_datetime(value) if isinstance(value, str) else None
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _object(payload: Payload, key: str) -> dict[str, Any] | None:
+    """``payload[key]`` if it is an object; topi's PHP-era payloads may send ``[]`` for ``{}``."""
+    value = payload.get(key)
+    return dict(value) if isinstance(value, Mapping) else None
+
+
+def _items(payload: Payload, key: str) -> list[Any] | None:
+    """``payload[key]`` if it is a non-empty list: an offer or order always has lines/assets,
+    so an empty list means the sender left them out (as slim webhook bodies do)."""
+    value = payload.get(key)
+    return list(value) if isinstance(value, list) and value else None
+
+
+def _customer_columns(instance: Record, customer: Mapping[str, Any]) -> None:
+    company = customer.get("company")
+    instance.company_name = (
+        str(company.get("name") or "")[:255] if isinstance(company, Mapping) else ""
+    )
+    instance.email = str(customer.get("email") or "")[:254]
+
+
+def _refresh_offer(offer: Offer, payload: Payload) -> None:
+    if payload.get("seller_offer_reference"):
+        offer.seller_offer_reference = str(payload["seller_offer_reference"])
+    if isinstance(payload.get("sales_channel"), str):
+        offer.sales_channel = payload["sales_channel"]
+    if isinstance(payload.get("checkout_redirect_url"), str):
+        offer.checkout_redirect_url = payload["checkout_redirect_url"]
+    if "expires_at" in payload:
+        offer.expires_at = _datetime(payload["expires_at"])
+    if "created_at" in payload:
+        offer.topi_created_at = _datetime(payload["created_at"])
+    for key in ("customer", "shipping_address", "shipping", "metadata"):
+        value = _object(payload, key)
+        if value is not None:
+            setattr(offer, key, value)
+            if key == "customer":
+                _customer_columns(offer, value)
+    lines = _items(payload, "lines")
+    if lines is not None:
+        offer.currency, offer.amount_net, offer.amount_gross = _offer_totals(lines, offer.shipping)
+
+
+def _offer_totals(
+    lines: list[Any], shipping: Mapping[str, Any]
+) -> tuple[str, int | None, int | None]:
+    """(currency, net, gross) of the lines plus shipping, as topi reports them."""
+    prices = [_mapping(_mapping(line).get("price")) for line in lines]
+    shipping_price = _mapping(_mapping(shipping).get("price"))
+    if shipping_price:
+        prices.append(shipping_price)
+    currencies = {str(p.get("currency") or "") for p in prices}
+    currency = currencies.pop() if len(currencies) == 1 else ""
+    return currency, _total(p.get("net") for p in prices), _total(p.get("gross") for p in prices)
+
+
+def _total(values: Iterable[Any]) -> int | None:
+    """The sum, or None unless every value is an int (one unknown amount makes it unknown)."""
+    amounts = list(values)
+    ints = [v for v in amounts if isinstance(v, int) and not isinstance(v, bool)]
+    return sum(ints) if amounts and len(ints) == len(amounts) else None
+
+
+def _after_offer_save(offer: Offer, payload: Payload, previous_raw: Payload) -> None:
+    lines = _items(payload, "lines")
+    if lines is not None and lines != previous_raw.get("lines"):
+        offer.lines.all().delete()
+        OfferLine.objects.bulk_create(_offer_line(offer, i, line) for i, line in enumerate(lines))
+    # An order that arrived before its offer is linked now.
+    match = Q(offer_topi_id=offer.topi_id)
+    if offer.seller_offer_reference:
+        match |= Q(offer_topi_id="", seller_offer_reference=offer.seller_offer_reference)
+    Order.objects.filter(match, offer__isnull=True, environment=offer.environment).update(
+        offer=offer
+    )
+
+
+def _offer_line(offer: Offer, position: int, line: Mapping[str, Any]) -> OfferLine:
+    price = _mapping(line.get("price"))
+    references = line.get("seller_product_references") or [line.get("seller_product_reference")]
+    reference = _mapping(references[0])
+    return OfferLine(
+        offer=offer,
+        position=position,
+        topi_line_id=str(line.get("id") or ""),
+        title=str(line.get("title") or "")[:500],
+        subtitle=str(line.get("subtitle") or "")[:500],
+        quantity=int(line.get("quantity") or 0),
+        product_source=str(reference.get("source") or ""),
+        product_reference=str(reference.get("reference") or ""),
+        currency=str(price.get("currency") or ""),
+        price_net=int(price.get("net") or 0),
+        price_gross=price.get("gross") if isinstance(price.get("gross"), int) else None,
+        raw=dict(line),
+    )
+
+
+def _format_amount(minor: int | None, currency: str) -> str:
+    if minor is None:
+        return "an unknown amount"
+    if currency in CURRENCY_EXPONENTS:
+        return f"{from_minor_units(minor, currency)} {currency}"
+    return f"{minor} minor units of {currency or 'an unknown currency'}"
+
+
+def _offer_amount_conflict(offer: Offer) -> str:
+    """An accepted offer must be for what the shop sent: the amount check."""
+    if offer.status != OfferStatus.ACCEPTED or offer.expected_amount_net is None:
+        return ""
+    if offer.amount_net is None:
+        return ""  # topi's payload carried no lines; the next full payload is checked
+    mismatched = (
+        offer.currency != offer.expected_currency
+        or offer.amount_net != offer.expected_amount_net
+        or (
+            offer.expected_amount_gross is not None
+            and offer.amount_gross is not None
+            and offer.amount_gross != offer.expected_amount_gross
+        )
+    )
+    if not mismatched:
+        return ""
+    return (
+        f"topi accepted {_format_amount(offer.amount_net, offer.currency)} net "
+        f"({_format_amount(offer.amount_gross, offer.currency)} gross), but the shop sent "
+        f"{_format_amount(offer.expected_amount_net, offer.expected_currency)} net "
+        f"({_format_amount(offer.expected_amount_gross, offer.expected_currency)} gross)."
+    )
+
+
+# -- orders --------------------------------------------------------------------------------------
+
+
+def _refresh_order(order: Order, payload: Payload) -> None:
+    if payload.get("seller_offer_reference"):
+        order.seller_offer_reference = str(payload["seller_offer_reference"])
+    if isinstance(payload.get("offer_id"), str):
+        order.offer_topi_id = payload["offer_id"]
+    if "created_at" in payload:
+        order.topi_created_at = _datetime(payload["created_at"])
+    if "canceled_at" in payload:
+        order.canceled_at = _datetime(payload["canceled_at"])
+    # topi's spec names it customer_info; some payloads say customer.
+    customer = _object(payload, "customer_info") or _object(payload, "customer")
+    if customer is not None:
+        order.customer = customer
+        _customer_columns(order, customer)
+    for key in ("shipping_address", "shipping_info", "metadata"):
+        value = _object(payload, key)
+        if value is not None:
+            setattr(order, key, value)
+    lines = _items(payload, "order_lines")
+    if lines is not None:
+        order.order_lines = lines
+    if isinstance(payload.get("tracking_urls"), list):
+        order.tracking_urls = [str(url) for url in payload["tracking_urls"]]
+    if order.offer_id is None:
+        order.offer = _offer_for(order)
+
+
+def _offer_for(order: Order) -> Offer | None:
+    offers = Offer.objects.filter(environment=order.environment)
+    if order.offer_topi_id:
+        return offers.filter(topi_id=order.offer_topi_id).first()
+    if order.seller_offer_reference:
+        return (
+            offers.filter(seller_offer_reference=order.seller_offer_reference)
+            .order_by("-created_at", "-pk")
+            .first()
+        )
+    return None
+
+
+def _after_order_save(order: Order, payload: Payload, previous_raw: Payload) -> None:
+    assets = _items(payload, "assets")
+    if assets is None or assets == previous_raw.get("assets"):
+        return
+    for asset in assets:
+        if not isinstance(asset, Mapping) or not isinstance(asset.get("id"), str):
+            continue
+        Asset.objects.update_or_create(
+            topi_id=asset["id"],
+            defaults={
+                "order": order,
+                "product_id": str(asset.get("product_id") or ""),
+                "title": str(asset.get("title") or "")[:500],
+                "status": str(asset.get("status") or "created"),
+                "serial_number": str(asset.get("serial_number") or ""),
+                "tracking_url": str(asset.get("tracking_url") or ""),
+                "product_references": list(asset.get("seller_product_references") or []),
+                "raw": dict(asset),
+            },
+        )
+
+
+def _no_conflict(instance: Record) -> str:
+    return ""
+
+
+OFFER = _Kind(
+    name="offer",
+    model=Offer,
+    edges=OFFER_EDGES,
+    initial=OFFER_INITIAL,
+    aliases=OFFER_STATUS_ALIASES,
+    reportable=frozenset(OfferStatus.values) - {OfferStatus.DRAFT.value},
+    refresh=_refresh_offer,
+    after_save=_after_offer_save,
+    check=_offer_amount_conflict,
+    changed_signal=signals.offer_status_changed,
+    target_signals={
+        OfferStatus.ACCEPTED.value: signals.offer_accepted,
+        OfferStatus.DECLINED.value: signals.offer_declined,
+    },
+)
+
+ORDER = _Kind(
+    name="order",
+    model=Order,
+    edges=ORDER_EDGES,
+    initial=ORDER_INITIAL,
+    aliases=ORDER_STATUS_ALIASES,
+    reportable=frozenset(OrderStatus.values),
+    refresh=_refresh_order,
+    after_save=_after_order_save,
+    check=_no_conflict,
+    changed_signal=signals.order_status_changed,
+    target_signals={
+        OrderStatus.CANCELED.value: signals.order_canceled,
+        OrderStatus.COMPLETED.value: signals.order_completed,
+    },
+    created_signal=signals.order_created,
+)
