@@ -126,7 +126,7 @@ def _apply(
                 return result
 
         previous_raw = dict(instance.raw)
-        merged = {**previous_raw, **payload}
+        merged = _merge(previous_raw, payload)
         data_changed = created or merged != previous_raw
         if data_changed:
             instance.raw = merged
@@ -165,6 +165,17 @@ def _apply(
     result.conflict = conflict
     result.changed = bool(data_changed or steps or conflict_changed)
     return result
+
+
+def _merge(previous: Payload, payload: Payload) -> dict[str, Any]:
+    """The newest payload on top of what was known; an empty value never hides a known one,
+    because slim webhook bodies send ``[]`` or ``null`` for what they leave out."""
+    merged = dict(previous)
+    for key, value in payload.items():
+        if value in (None, [], {}) and previous.get(key) not in (None, [], {}):
+            continue
+        merged[key] = value
+    return merged
 
 
 def _read(kind: _Kind, payload: Payload) -> tuple[str, str]:

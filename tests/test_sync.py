@@ -246,6 +246,8 @@ def test_slim_webhook_bodies_do_not_wipe_lines_assets_or_metadata():
         "accepted", 2, {"shop_order_id": "100234"})  # fmt: skip
     assert (order.status, order.assets.count()) == ("canceled", 3)
     assert order.customer["company"]["name"] == "Unicorn Corp"
+    assert len(offer.raw["lines"]) == 2
+    assert len(order.raw["assets"]) == 3
 
 
 def test_topis_undocumented_order_accepted_is_treated_as_confirmed():
