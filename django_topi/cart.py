@@ -64,9 +64,15 @@ class Address:
         return {name: str(getattr(self, name)) for name in fields if getattr(self, name)}
 
     def problems(self, what: str) -> list[str]:
+        required = {
+            "line1": _("a street and house number"),
+            "city": _("a city"),
+            "postal_code": _("a postal code"),
+            "country_code": _("a country"),
+        }
         errors = [
-            _("The %(what)s needs %(field)s.") % {"what": what, "field": name}
-            for name in ("line1", "city", "postal_code", "country_code")
+            _("The %(what)s needs %(field)s.") % {"what": what, "field": label}
+            for name, label in required.items()
             if not str(getattr(self, name) or "").strip()
         ]
         if self.country_code and not re.fullmatch(r"[A-Z]{2}", self.country_code):

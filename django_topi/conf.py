@@ -65,6 +65,7 @@ DEFAULTS: dict[str, Any] = {
     "API_BASE_URL": None,
     "TOKEN_URL": None,
     "CART_ADAPTER": None,
+    "CART_URL": "/",
     "PRODUCT_REFERENCE_SOURCE": "shop",
     "SALES_CHANNEL": "ecommerce",
     "OFFER_TTL": timedelta(days=1),
@@ -240,6 +241,7 @@ CLEANERS: dict[str, Callable[[str, Any], Any]] = {
     "API_BASE_URL": _optional_url,
     "TOKEN_URL": _optional_url,
     "CART_ADAPTER": _optional_adapter,
+    "CART_URL": _non_empty_string,
     "PRODUCT_REFERENCE_SOURCE": _non_empty_string,
     "SALES_CHANNEL": _choice(SALES_CHANNELS),
     "OFFER_TTL": _duration,
@@ -273,6 +275,7 @@ class TopiSettings:
     API_BASE_URL: str | None
     TOKEN_URL: str | None
     CART_ADAPTER: str | Callable[..., Any] | None
+    CART_URL: str
     PRODUCT_REFERENCE_SOURCE: str
     SALES_CHANNEL: str
     OFFER_TTL: timedelta

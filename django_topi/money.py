@@ -11,6 +11,8 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TypedDict
 
+from django.utils.translation import gettext
+
 #: topi supports EUR, GBP and USD (API-NOTES §1.4); all three have two decimal places.
 CURRENCY_EXPONENTS: dict[str, int] = {"EUR": 2, "GBP": 2, "USD": 2}
 
@@ -129,3 +131,15 @@ def money_amount(
     if include_tax_rate and rate is not None:
         amount["tax_rate"] = rate
     return amount
+
+
+def format_money(minor: int | None, currency: str) -> str | None:
+    """``119000`` EUR -> ``"1190.00 EUR"``; ``None`` when the amount is unknown."""
+    if minor is None:
+        return None
+    if currency in CURRENCY_EXPONENTS:
+        return f"{from_minor_units(minor, currency)} {currency}"
+    return gettext("%(minor)s minor units of %(currency)s") % {
+        "minor": minor,
+        "currency": currency or gettext("an unknown currency"),
+    }

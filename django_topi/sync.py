@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q
@@ -35,7 +35,7 @@ from django.utils.dateparse import parse_datetime
 from django_topi import signals
 from django_topi.conf import topi_settings
 from django_topi.models import Asset, Offer, OfferLine, Order, StatusChange, WebhookEvent
-from django_topi.money import CURRENCY_EXPONENTS, from_minor_units
+from django_topi.money import format_money
 from django_topi.states import (
     OFFER_EDGES,
     OFFER_INITIAL,
@@ -60,11 +60,14 @@ class PayloadError(ValueError):
     """The payload is not a topi offer or order django-topi can apply."""
 
 
+R = TypeVar("R", Offer, Order)
+
+
 @dataclass
-class SyncResult:
+class SyncResult(Generic[R]):
     """What applying one payload did."""
 
-    instance: Record
+    instance: R
     created: bool = False
     steps: tuple[Edge, ...] = ()
     stale: bool = False
@@ -74,16 +77,27 @@ class SyncResult:
 
 def apply_offer_payload(
     payload: Payload, origin: str, event: WebhookEvent | None = None, user: Any = None
-) -> SyncResult:
+) -> SyncResult[Offer]:
     """Apply a topi offer (createOffer's answer, getOffer, a webhook body) to the local rows."""
     return _apply(OFFER, payload, origin, event, user)
 
 
 def apply_order_payload(
     payload: Payload, origin: str, event: WebhookEvent | None = None, user: Any = None
-) -> SyncResult:
+) -> SyncResult[Order]:
     """Apply a topi order (getOrder, an order action's answer, a webhook body) to the local rows."""
     return _apply(ORDER, payload, origin, event, user)
+
+
+def record_draft(offer: Offer, origin: str, user: Any = None) -> None:
+    """Write the first line of a draft offer's timeline (the shop saved it; topi has not answered)."""
+    StatusChange.objects.create(
+        offer=offer,
+        source="",
+        target=offer.status,
+        origin=origin,
+        user=user if getattr(user, "pk", None) else None,
+    )
 
 
 # -- the walk ------------------------------------------------------------------------------------
@@ -107,13 +121,13 @@ class _Kind:
 
 def _apply(
     kind: _Kind, payload: Payload, origin: str, event: WebhookEvent | None, user: Any
-) -> SyncResult:
+) -> SyncResult[Any]:
     topi_id, reported = _read(kind, payload)
     status = kind.aliases.get(reported, reported)
     environment = topi_settings.ENVIRONMENT
     with transaction.atomic():
         instance, created = _lock_or_create(kind, topi_id, payload, environment)
-        result = SyncResult(instance, created=created)
+        result: SyncResult[Any] = SyncResult(instance, created=created)
         current = instance.status
         steps = path(kind.edges, current, status)
         if steps is None and path(kind.edges, status, current) is not None:
@@ -381,11 +395,7 @@ def _offer_line(offer: Offer, position: int, line: Mapping[str, Any]) -> OfferLi
 
 
 def _format_amount(minor: int | None, currency: str) -> str:
-    if minor is None:
-        return "an unknown amount"
-    if currency in CURRENCY_EXPONENTS:
-        return f"{from_minor_units(minor, currency)} {currency}"
-    return f"{minor} minor units of {currency or 'an unknown currency'}"
+    return format_money(minor, currency) or "an unknown amount"
 
 
 def _offer_amount_conflict(offer: Offer) -> str:

@@ -8,6 +8,8 @@ import django
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+# docs/_ext holds this project's own Sphinx extensions (lifecycle: the diagrams from states.py).
+sys.path.insert(0, str(ROOT / "docs" / "_ext"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
 django.setup()
 
@@ -18,7 +20,7 @@ copyright = "2026, the django-topi maintainers"
 release = __version__
 version = __version__
 
-extensions = ["sphinx.ext.autodoc", "sphinx.ext.viewcode"]
+extensions = ["sphinx.ext.autodoc", "sphinx.ext.viewcode", "lifecycle"]
 autodoc_member_order = "bysource"
 autodoc_typehints = "description"
 html_theme = "furo"

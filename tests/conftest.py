@@ -6,7 +6,9 @@ from collections.abc import Iterator
 
 import pytest
 import responses
+from django.conf import settings
 from django.core.cache import cache
+from django.utils import translation
 
 from django_topi.client import TopiClient
 
@@ -20,6 +22,13 @@ def _clear_cache() -> Iterator[None]:
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """A request with Accept-Language leaves its language active in the thread; reset it."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture
@@ -66,3 +75,24 @@ def api_calls(rsps: responses.RequestsMock) -> list[responses.Call]:
 
 def token_calls(rsps: responses.RequestsMock) -> list[responses.Call]:
     return [c for c in rsps.calls if c.request.url == TOKEN_URL]
+
+
+@pytest.fixture
+def shop_cart():
+    """Put a cart in the shop: ``shop_cart(cart)``; the CART_ADAPTER of the tests returns it."""
+    from tests import adapters
+
+    def put(cart):
+        adapters.CURRENT_CART = cart
+        return cart
+
+    yield put
+    adapters.CURRENT_CART = None
+
+
+@pytest.fixture
+def web():
+    """A browser for the shop's pages (pytest-django's ``client`` name is the topi client here)."""
+    from django.test import Client
+
+    return Client()

@@ -17,6 +17,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "rest_framework",
+    "rest_framework.authtoken",
     "django_topi",
 ]
 
@@ -66,6 +67,8 @@ TOPI = {
     "ENVIRONMENT": "sandbox",
     "CLIENT_ID": "test-client",
     "CLIENT_SECRET": "test-secret-value",
+    "CART_ADAPTER": "tests.adapters.get_cart",
+    "CART_URL": "/cart/",
     "WEBHOOK_SECRETS": ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"],
     # No real sleeping between retries in tests; the retry tests inject their own sleep.
     "RETRY_BACKOFF": 0,

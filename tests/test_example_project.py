@@ -50,3 +50,18 @@ def test_example_shop_seeds_and_lists_its_products(tmp_path):
     assert "6 products ready; staff login admin / admin at /admin/." in seeded.stdout
     assert again.returncode == 0, again.stderr
     assert page.stdout.strip().splitlines()[-1].split() == ["200", "6"], page.stderr
+
+
+def test_example_shop_cart_offers_rent_with_topi(tmp_path):
+    database = tmp_path / "db.sqlite3"
+    manage("migrate", "--noinput", database=database)
+    manage("seed_demo", database=database)
+    script = (
+        "from django.test import Client; c = Client(HTTP_HOST='localhost'); "
+        "c.post('/cart/add/pro-laptop-14/'); c.post('/cart/add/pro-laptop-14/'); "
+        "r = c.get('/cart/'); html = r.content.decode(); "
+        "print(r.status_code, 'action=\"/topi/checkout/\"' in html, 'Rent with topi' in html)"
+    )
+    page = manage("shell", "-c", script, database=database)
+
+    assert page.stdout.strip().splitlines()[-1].split() == ["200", "True", "True"], page.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
@@ -51,11 +52,28 @@ class Offer(ConcurrentTransitionMixin, TopiRecord):
     failure_reason = models.TextField(
         _("failure reason"), blank=True, help_text=_("Why topi did not take this offer.")
     )
+    failure_code = models.CharField(_("failure code"), max_length=32, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("The signed-in customer who started the checkout, if any."),
+    )
 
     class Meta:
         verbose_name = _("offer")
         verbose_name_plural = _("offers")
         ordering = ["-created_at", "-pk"]
+        constraints = [
+            # One checkout in flight per cart: a second click finds the draft instead.
+            models.UniqueConstraint(
+                fields=["environment", "seller_offer_reference"],
+                condition=models.Q(status="draft"),
+                name="topi_offer_one_draft_per_reference",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.seller_offer_reference} ({self.status})"
@@ -104,7 +122,7 @@ class OfferLine(models.Model):
     class Meta:
         verbose_name = _("offer line")
         verbose_name_plural = _("offer lines")
-        ordering = ["offer", "position"]
+        ordering = ["offer_id", "position"]
         constraints = [
             models.UniqueConstraint(fields=["offer", "position"], name="topi_offerline_position")
         ]

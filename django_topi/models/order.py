@@ -93,7 +93,7 @@ class Asset(models.Model):
     class Meta:
         verbose_name = _("asset")
         verbose_name_plural = _("assets")
-        ordering = ["order", "pk"]
+        ordering = ["order_id", "pk"]
 
     def __str__(self) -> str:
         return f"{self.title} ({self.status})"
@@ -104,7 +104,7 @@ class Shipment(models.Model):
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="shipments")
     tracking_url = models.CharField(_("tracking URL"), max_length=2000, blank=True)
-    serial_numbers = models.JSONField(_("serial numbers"), default=list)
+    serial_numbers = models.JSONField(_("serial numbers"), default=list, blank=True)
     metadata = models.JSONField(_("metadata"), default=dict, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -115,7 +115,7 @@ class Shipment(models.Model):
     class Meta:
         verbose_name = _("shipment")
         verbose_name_plural = _("shipments")
-        ordering = ["order", "created_at"]
+        ordering = ["order_id", "created_at"]
 
     def __str__(self) -> str:
         return f"{len(self.serial_numbers)} item(s) for {self.order}"

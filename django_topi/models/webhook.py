@@ -11,6 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 
 class WebhookEvent(models.Model):
+    """One delivery from topi: what arrived, whether it was genuine, and what became of it."""
+
     class Kind(models.TextChoices):
         OFFER = "offer", _("offer")
         ORDER = "order", _("order")

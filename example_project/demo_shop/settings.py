@@ -84,6 +84,8 @@ TOPI = {
     "CLIENT_ID": os.environ.get("TOPI_CLIENT_ID", ""),
     "CLIENT_SECRET": os.environ.get("TOPI_CLIENT_SECRET", ""),
     "PRODUCT_REFERENCE_SOURCE": "demo-shop",
+    "CART_ADAPTER": "shop.cart.get_cart",
+    "CART_URL": "shop:cart",
     # The simulator signs its webhooks with this development-only secret.
     "WEBHOOK_SECRETS": [
         os.environ.get("TOPI_WEBHOOK_SECRET", "whsec_ZGVtby1zaG9wLWRldmVsb3BtZW50LW9ubHk=")

@@ -3,5 +3,6 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("topi/", include("django_topi.urls")),
     path("", include("shop.urls")),
 ]

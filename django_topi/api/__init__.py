@@ -1,0 +1,1 @@
+"""DRF endpoints for headless shops (checkout) and, later, staff tools."""

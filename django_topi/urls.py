@@ -1,0 +1,14 @@
+"""django-topi's URLs: ``path("topi/", include("django_topi.urls"))``, namespace ``django_topi``."""
+
+from django.urls import include, path
+
+from django_topi.views import checkout, return_exit, return_success
+
+app_name = "django_topi"
+
+urlpatterns = [
+    path("checkout/", checkout, name="checkout"),
+    path("return/success/", return_success, name="return_success"),
+    path("return/exit/", return_exit, name="return_exit"),
+    path("api/", include("django_topi.api.urls")),
+]

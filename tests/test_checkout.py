@@ -1,0 +1,331 @@
+"""The checkout POST behind the button: one offer per cart, clear failures, nothing lost."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import timedelta
+
+import pytest
+import requests
+import responses
+from django.contrib.messages import get_messages
+from django.utils import timezone
+
+from django_topi.models import Offer, StatusChange
+from tests import openapi_spec, payloads
+from tests.checkout_helpers import CHECKOUT_URL, OFFER_ID, created_offer, demo_cart
+from tests.conftest import API, TOKEN_URL, api_calls
+
+pytestmark = pytest.mark.django_db
+
+CREATE = f"{API}/v1/offers"
+BY_REFERENCE = f"{API}/v1/offers/ref/SO-100234"
+GOA = "application/vnd.goa.error"
+
+
+def messages_of(response) -> list[str]:
+    return [str(m) for m in get_messages(response.wsgi_request)]
+
+
+def post_checkout(web, **data):
+    return web.post("/topi/checkout/", {"next": "/cart/", **data})
+
+
+def creates(mocked) -> list:
+    return [c for c in api_calls(mocked) if c.request.method == "POST" and c.request.url == CREATE]
+
+
+@pytest.fixture
+def cart(shop_cart):
+    return shop_cart(demo_cart())
+
+
+def test_checkout_creates_the_offer_and_redirects_to_topi_exactly(web, mocked, cart):
+    mocked.post(CREATE, status=201, json=created_offer())
+
+    response = post_checkout(web)
+
+    assert response.status_code == 302
+    assert response["Location"] == CHECKOUT_URL
+    offer = Offer.objects.get()
+    assert (offer.topi_id, offer.status) == (OFFER_ID, "created")
+    assert (offer.expected_currency, offer.expected_amount_net, offer.expected_amount_gross) == (
+        "EUR", 263290, 313315)  # fmt: skip
+    assert [(s.source, s.target, s.origin) for s in StatusChange.objects.all()] == [
+        ("", "draft", "local"), ("draft", "created", "local")]  # fmt: skip
+
+
+def test_the_request_to_topi(web, mocked, cart, settings):
+    mocked.post(CREATE, status=201, json=created_offer())
+    before = timezone.now()
+
+    post_checkout(web)
+
+    body = json.loads(creates(mocked)[0].request.body)
+    assert body["seller_offer_reference"] == "SO-100234"
+    assert body["sales_channel"] == "ecommerce"
+    assert body["success_redirect"] == "http://testserver/topi/return/success/"
+    assert body["exit_redirect"] == "http://testserver/topi/return/exit/"
+    expires = timezone.datetime.fromisoformat(body["expires_at"].replace("Z", "+00:00"))
+    assert (
+        before + timedelta(days=1) - timedelta(seconds=1)
+        <= expires
+        <= timezone.now() + timedelta(days=1)
+    )
+    assert body["lines"][0]["price"] == {"currency": "EUR", "net": 259800, "gross": 309162}
+    if openapi_spec.spec_available():
+        assert openapi_spec.request_problems("offer#create", "POST", CREATE, json.dumps(body)) == []
+
+
+def test_checkout_is_post_only(web, cart):
+    assert web.get("/topi/checkout/").status_code == 405
+
+
+def test_a_double_click_makes_one_offer(web, mocked, cart):
+    mocked.post(CREATE, status=201, json=created_offer())
+
+    first = post_checkout(web)
+    second = post_checkout(web)
+
+    assert first["Location"] == second["Location"] == CHECKOUT_URL
+    assert len(creates(mocked)) == 1
+    assert Offer.objects.count() == 1
+
+
+def test_a_timeout_then_a_retry_finds_the_offer_by_reference(web, mocked, cart):
+    mocked.post(CREATE, body=requests.ReadTimeout("read timed out"))
+    mocked.get(BY_REFERENCE, json=created_offer())
+
+    first = post_checkout(web)
+    draft = Offer.objects.get()
+    second = post_checkout(web)
+
+    assert first["Location"] == "/cart/"
+    assert messages_of(first) == [
+        "topi is not available right now. Please try again in a few minutes."
+    ]
+    assert (draft.status, draft.failure_code) == ("draft", "timeout")
+    assert second["Location"] == CHECKOUT_URL
+    assert len(creates(mocked)) == 1
+    assert Offer.objects.get().pk == draft.pk
+
+
+def test_a_timeout_then_a_retry_creates_when_topi_has_none(web, mocked, cart):
+    mocked.post(CREATE, body=requests.ReadTimeout("read timed out"))
+    mocked.post(CREATE, status=201, json=created_offer())
+    mocked.get(BY_REFERENCE, status=404, content_type=GOA,
+               json={"name": "not_found", "message": "no offer", "id": "x", "temporary": False,
+                     "timeout": False, "fault": False})  # fmt: skip
+
+    post_checkout(web)
+    second = post_checkout(web)
+
+    assert second["Location"] == CHECKOUT_URL
+    assert len(creates(mocked)) == 2
+    assert Offer.objects.get().status == "created"
+
+
+def test_already_active_reference_uses_the_existing_offer(web, mocked, cart):
+    mocked.post(
+        CREATE,
+        status=422,
+        json={
+            "name": "Unprocessable",
+            "message": "There is already an active offer with reference SO-100234",
+        },
+    )
+    mocked.get(BY_REFERENCE, json=created_offer())
+
+    response = post_checkout(web)
+
+    assert response["Location"] == CHECKOUT_URL
+    assert Offer.objects.get().topi_id == OFFER_ID
+
+
+def test_unsupported_products_are_named_and_the_draft_keeps_the_reason(web, mocked, cart):
+    mocked.post(CREATE, status=422, json={
+        "name": "UnsupportedProducts",
+        "message": "The following references are marked as unsupported by topi.",
+        "references": [{"source": "shop", "reference": "laptop-sleeve"}]})  # fmt: skip
+
+    response = post_checkout(web)
+
+    assert response["Location"] == "/cart/"
+    assert messages_of(response) == [
+        "These products cannot be rented with topi: Laptop Sleeve. Please remove them from your "
+        "cart or choose another way to pay."
+    ]
+    draft = Offer.objects.get()
+    assert (draft.status, draft.failure_code) == ("draft", "unsupported_products")
+    assert "marked as unsupported by topi" in draft.failure_reason
+    assert draft.lines.count() == 2
+
+
+def test_the_retry_after_a_fix_sends_the_new_cart_on_the_same_draft(web, mocked, shop_cart):
+    cart = shop_cart(demo_cart())
+    mocked.post(CREATE, status=422, json={
+        "name": "UnsupportedProducts", "message": "unsupported",
+        "references": [{"source": "shop", "reference": "laptop-sleeve"}]})  # fmt: skip
+    mocked.post(CREATE, status=201, json=created_offer())
+    post_checkout(web)
+    draft = Offer.objects.get()
+
+    shop_cart(demo_cart(lines=cart.lines[:1]))
+    response = post_checkout(web)
+
+    assert response["Location"] == CHECKOUT_URL
+    retry = json.loads(creates(mocked)[1].request.body)
+    assert [line["title"] for line in retry["lines"]] == ["Pro Laptop 14"]
+    offer = Offer.objects.get()
+    assert offer.pk == draft.pk
+    assert (offer.failure_code, offer.expected_amount_net) == ("", 260300)
+    assert offer.lines.count() == 2  # topi's two lines from its answer replace the draft's
+
+
+def test_unsupported_shipping(web, mocked, cart):
+    mocked.post(
+        CREATE,
+        status=422,
+        json={"name": "UnsupportedShipping", "message": "DHL Standard is not supported"},
+    )
+
+    response = post_checkout(web)
+
+    assert messages_of(response) == [
+        "This shipping method is not available with topi. Please choose another one."
+    ]
+
+
+@pytest.mark.parametrize("answer", [
+    {"status": 503, "content_type": GOA, "json": {"name": "ServiceUnavailable", "message": "down",
+                                                  "id": "x", "temporary": True, "timeout": False,
+                                                  "fault": True}},
+    {"body": requests.ConnectionError("Connection reset by peer")},
+])  # fmt: skip
+def test_topi_down_brings_the_customer_back_with_a_calm_message(web, mocked, cart, answer):
+    mocked.post(CREATE, **answer)
+
+    response = post_checkout(web)
+
+    assert response["Location"] == "/cart/"
+    assert messages_of(response) == [
+        "topi is not available right now. Please try again in a few minutes."
+    ]
+    assert Offer.objects.get().failure_code == "unavailable"
+
+
+def test_refused_credentials_are_logged_and_the_customer_sees_unavailable(
+    web, mocked, cart, caplog
+):
+    mocked.replace(responses.POST, TOKEN_URL, status=401, json={"error": "invalid_client"})
+
+    response = post_checkout(web)
+
+    assert messages_of(response) == [
+        "topi is not available right now. Please try again in a few minutes."
+    ]
+    assert any(
+        r.levelno == logging.ERROR and "credentials" in r.getMessage() for r in caplog.records
+    )
+    assert "test-secret-value" not in caplog.text
+
+
+def test_the_error_page_never_shows_topis_raw_answer(web, mocked, cart):
+    mocked.post(CREATE, status=400, content_type=GOA,
+                json={"name": "bad_request", "message": "internal detail xyz", "id": "x",
+                      "temporary": False, "timeout": False, "fault": False})  # fmt: skip
+
+    response = web.post("/topi/checkout/", {"next": "/cart/"}, follow=False)
+
+    assert messages_of(response) == [
+        "topi could not take this cart. Please try again or contact us."
+    ]
+    assert "internal detail xyz" in Offer.objects.get().failure_reason
+
+
+def test_an_empty_cart_never_reaches_topi(web, mocked, shop_cart):
+    shop_cart(demo_cart(lines=[]))
+
+    response = post_checkout(web)
+
+    assert messages_of(response) == ["Your cart is empty."]
+    assert api_calls(mocked) == []
+    assert Offer.objects.count() == 0
+
+
+def test_an_invalid_cart_is_explained(web, mocked, shop_cart):
+    from django_topi.cart import Customer
+
+    shop_cart(demo_cart(customer=Customer(company_name="AB")))
+
+    response = post_checkout(web)
+
+    assert messages_of(response) == [
+        "This cart cannot be rented with topi yet: topi needs a company name of at least 3 "
+        "characters, not 'AB'."
+    ]
+    assert api_calls(mocked) == []
+
+
+@pytest.mark.parametrize(
+    "next_url", ["https://evil.example/phish", "//evil.example/", "javascript:x"]
+)
+def test_next_cannot_redirect_elsewhere(web, mocked, shop_cart, next_url):
+    shop_cart(demo_cart(lines=[]))
+
+    response = web.post("/topi/checkout/", {"next": next_url})
+
+    assert response["Location"] == "/cart/"
+
+
+def test_a_cart_already_checked_out_is_not_offered_again(web, mocked, cart):
+    from django_topi.sync import apply_offer_payload
+
+    apply_offer_payload(payloads.offer("accepted"), "webhook")
+
+    response = post_checkout(web)
+
+    assert messages_of(response) == ["This cart has already been checked out with topi."]
+    assert creates(mocked) == []
+
+
+def test_an_expired_offer_is_replaced_by_a_new_one(web, mocked, cart):
+    from django_topi.sync import apply_offer_payload
+
+    old = apply_offer_payload(
+        payloads.offer("created", expires_at="2020-01-01T00:00:00Z"), "sync"
+    ).instance
+    mocked.get(
+        f"{API}/v1/offers/{OFFER_ID}",
+        json=payloads.offer("expired", expires_at="2020-01-01T00:00:00Z"),
+    )
+    new_id = "7a1b2c3d-0000-4000-8000-000000000009"
+    mocked.post(
+        CREATE,
+        status=201,
+        json=created_offer(id=new_id, checkout_redirect_url="https://x.example/new"),
+    )
+
+    response = post_checkout(web)
+
+    assert response["Location"] == "https://x.example/new"
+    old.refresh_from_db()
+    assert old.status == "expired"
+    assert Offer.objects.get(topi_id=new_id).status == "created"
+
+
+def test_checkout_query_count_is_bounded(web, mocked, cart, django_assert_max_num_queries):
+    mocked.post(CREATE, status=201, json=created_offer())
+    with django_assert_max_num_queries(30):
+        post_checkout(web)
+
+
+def test_messages_speak_the_customers_language(web, mocked, cart):
+    mocked.post(CREATE, status=503)
+
+    response = web.post("/topi/checkout/", {"next": "/cart/"}, HTTP_ACCEPT_LANGUAGE="de")
+
+    assert messages_of(response) == [
+        "topi ist gerade nicht verfügbar. Bitte versuchen Sie es in ein paar Minuten erneut."
+    ]

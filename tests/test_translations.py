@@ -1,0 +1,42 @@
+"""The German translation is complete and its compiled catalogue matches the source."""
+
+from __future__ import annotations
+
+import ast
+import gettext
+from pathlib import Path
+
+import django_topi
+
+LOCALE = Path(django_topi.__file__).parent / "locale" / "de" / "LC_MESSAGES"
+
+
+def po_entries(path: Path) -> dict[str, str]:
+    """msgid -> msgstr of a .po file (no plurals or contexts are used in django-topi)."""
+    entries: dict[str, str] = {}
+    current: dict[str, str] = {}
+    field = ""
+    for line in [*path.read_text(encoding="utf-8").splitlines(), ""]:
+        if line.startswith(("msgid ", "msgstr ")):
+            field, _, literal = line.partition(" ")
+            current[field] = ast.literal_eval(literal)
+        elif line.startswith('"') and field:
+            current[field] += ast.literal_eval(line)
+        elif not line.strip() and current:
+            if current.get("msgid"):
+                entries[current["msgid"]] = current.get("msgstr", "")
+            current, field = {}, ""
+    return entries
+
+
+def test_every_string_is_translated():
+    entries = po_entries(LOCALE / "django.po")
+    assert len(entries) > 150
+    assert [msgid for msgid, msgstr in entries.items() if not msgstr] == []
+
+
+def test_the_compiled_catalogue_matches_the_source():
+    with (LOCALE / "django.mo").open("rb") as handle:
+        compiled = gettext.GNUTranslations(handle)
+    for msgid, msgstr in po_entries(LOCALE / "django.po").items():
+        assert compiled.gettext(msgid) == msgstr, msgid
