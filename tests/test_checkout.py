@@ -329,3 +329,36 @@ def test_messages_speak_the_customers_language(web, mocked, cart):
     assert messages_of(response) == [
         "topi ist gerade nicht verfügbar. Bitte versuchen Sie es in ein paar Minuten erneut."
     ]
+
+
+def test_a_click_while_another_is_talking_to_topi_waits_for_it(web, mocked, cart, monkeypatch):
+    from django_topi import checkout
+    from django_topi.sync import apply_offer_payload
+
+    Offer.objects.create(seller_offer_reference="SO-100234", environment="sandbox")
+
+    def other_worker_finishes(seconds):
+        apply_offer_payload(created_offer(), "local")
+
+    monkeypatch.setattr(checkout.time, "sleep", other_worker_finishes)
+
+    response = post_checkout(web)
+
+    assert response["Location"] == CHECKOUT_URL
+    assert creates(mocked) == []
+
+
+def test_a_draft_whose_worker_died_is_retried_after_the_deadline(web, mocked, cart, monkeypatch):
+    from django_topi import checkout
+
+    Offer.objects.create(seller_offer_reference="SO-100234", environment="sandbox")
+    clock = iter([0.0])
+    monkeypatch.setattr(checkout.time, "monotonic", lambda: next(clock, 100.0))
+    monkeypatch.setattr(checkout.time, "sleep", lambda seconds: None)
+    mocked.post(CREATE, status=201, json=created_offer())
+
+    response = post_checkout(web)
+
+    assert response["Location"] == CHECKOUT_URL
+    assert len(creates(mocked)) == 1
+    assert Offer.objects.count() == 1
