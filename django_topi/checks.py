@@ -7,6 +7,7 @@ E004  CART_ADAPTER cannot be imported or is not callable
 E005  CATALOG_ADAPTER cannot be imported or is not callable
 E006  signature verification is on but WEBHOOK_SECRETS is empty
 E007  webhook verification is switched off ("none") while DEBUG is False
+E008  WEBHOOK_PROCESSING is "task" but no tasks framework is installed
 W001  production credentials/URLs are used while DEBUG is True
 W002  the sandbox or simulator is used while DEBUG is False
 W003  the webhook timestamp tolerance is over 10 minutes while DEBUG is False
@@ -178,3 +179,21 @@ def check_adapters(
                 )
             )
     return messages
+
+
+@register(Tags.compatibility)
+def check_task_mode(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    from django_topi.webhooks.tasks import tasks_available
+
+    if _safe("WEBHOOK_PROCESSING") != "task" or tasks_available():
+        return []
+    return [
+        Error(
+            "TOPI['WEBHOOK_PROCESSING'] is 'task' but no tasks framework is installed.",
+            hint="Use Django 6 (django.tasks), or pip install 'django-topi[tasks]' on Django 5.2 "
+            "and configure TASKS; or set WEBHOOK_PROCESSING to 'sync'.",
+            id="topi.E008",
+        )
+    ]

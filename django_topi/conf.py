@@ -49,6 +49,7 @@ ENVIRONMENTS: dict[str, Endpoints] = {
 SALES_CHANNELS = ("ecommerce", "telesales", "in_store_pos")
 WEBHOOK_VERIFICATION_MODES = ("signature", "refetch", "signature+refetch", "none")
 WEBHOOK_PROCESSING_MODES = ("sync", "task")
+CHECKOUT_GATE_MODES = ("explain", "hide", "off")
 
 #: The simulator accepts any credentials and signs its webhooks with this development-only
 #: secret, so ENVIRONMENT="simulator" works with no other setting. Never used elsewhere.
@@ -76,6 +77,8 @@ DEFAULTS: dict[str, Any] = {
     "WEBHOOK_TIMESTAMP_TOLERANCE": 300,
     "WEBHOOK_PROCESSING": "sync",
     "WEBHOOK_RETENTION_DAYS": 90,
+    "WEBHOOK_MAX_BODY_BYTES": 5 * 1024 * 1024,
+    "WEBHOOK_REJECTED_KEEP": 1000,
     "TIMEOUT": (5.0, 20.0),
     "MAX_RETRIES": 2,
     "RETRY_BACKOFF": 0.5,
@@ -83,7 +86,10 @@ DEFAULTS: dict[str, Any] = {
     "CACHE_ALIAS": "default",
     "TOKEN_REFRESH_MARGIN": 60,
     "CATALOG_ADAPTER": None,
+    "CATALOG_BATCH_SIZE": 100,
+    "PRODUCT_ADAPTER": None,
     "RENTAL_PRICE_CACHE_SECONDS": 3600,
+    "CHECKOUT_GATE": "explain",
     "SHIPPING_METHODS": [],
 }
 
@@ -252,6 +258,8 @@ CLEANERS: dict[str, Callable[[str, Any], Any]] = {
     "WEBHOOK_TIMESTAMP_TOLERANCE": _number(1, integer=True),
     "WEBHOOK_PROCESSING": _choice(WEBHOOK_PROCESSING_MODES),
     "WEBHOOK_RETENTION_DAYS": _number(1, integer=True),
+    "WEBHOOK_MAX_BODY_BYTES": _number(1024, integer=True),
+    "WEBHOOK_REJECTED_KEEP": _number(0, integer=True),
     "TIMEOUT": _timeout,
     "MAX_RETRIES": _number(0, integer=True),
     "RETRY_BACKOFF": _number(0),
@@ -259,7 +267,10 @@ CLEANERS: dict[str, Callable[[str, Any], Any]] = {
     "CACHE_ALIAS": _non_empty_string,
     "TOKEN_REFRESH_MARGIN": _number(0, integer=True),
     "CATALOG_ADAPTER": _optional_adapter,
+    "CATALOG_BATCH_SIZE": _number(1, integer=True),
+    "PRODUCT_ADAPTER": _optional_adapter,
     "RENTAL_PRICE_CACHE_SECONDS": _number(0, integer=True),
+    "CHECKOUT_GATE": _choice(CHECKOUT_GATE_MODES),
     "SHIPPING_METHODS": _list_of(_shipping_method, "'DHL Standard'"),
 }
 assert CLEANERS.keys() == DEFAULTS.keys()
@@ -286,6 +297,8 @@ class TopiSettings:
     WEBHOOK_TIMESTAMP_TOLERANCE: int
     WEBHOOK_PROCESSING: str
     WEBHOOK_RETENTION_DAYS: int
+    WEBHOOK_MAX_BODY_BYTES: int
+    WEBHOOK_REJECTED_KEEP: int
     TIMEOUT: tuple[float, float]
     MAX_RETRIES: int
     RETRY_BACKOFF: float
@@ -293,7 +306,10 @@ class TopiSettings:
     CACHE_ALIAS: str
     TOKEN_REFRESH_MARGIN: int
     CATALOG_ADAPTER: str | Callable[..., Any] | None
+    CATALOG_BATCH_SIZE: int
+    PRODUCT_ADAPTER: str | Callable[..., Any] | None
     RENTAL_PRICE_CACHE_SECONDS: int
+    CHECKOUT_GATE: str
     SHIPPING_METHODS: tuple[dict[str, Any], ...]
 
     def _user_settings(self) -> Mapping[str, Any]:

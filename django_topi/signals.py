@@ -8,6 +8,10 @@
 sent with the status change they name. ``order_created``: an order django-topi had not seen
 before (kwargs ``instance``, ``origin``, ``user``, ``event``).
 
+``webhook_received`` (a delivery passed verification and was stored), ``webhook_processed``
+(after its transaction committed) and ``webhook_failed`` (kwarg ``error``): sender is
+``WebhookEvent``, kwarg ``event``.
+
 Receivers run after the data is safely stored; one that raises is logged and does not stop the
 others.
 """
@@ -21,3 +25,6 @@ offer_declined = Signal()
 order_created = Signal()
 order_canceled = Signal()
 order_completed = Signal()
+webhook_received = Signal()
+webhook_processed = Signal()
+webhook_failed = Signal()

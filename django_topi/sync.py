@@ -466,26 +466,36 @@ def _offer_for(order: Order) -> Offer | None:
     return None
 
 
+ASSET_FIELDS = ["order", "product_id", "title", "status", "serial_number", "tracking_url",
+                "product_references", "raw"]  # fmt: skip
+
+
 def _after_order_save(order: Order, payload: Payload, previous_raw: Payload) -> None:
+    """Upsert the order's assets in a fixed number of queries, however many units it has."""
     assets = _items(payload, "assets")
     if assets is None or assets == previous_raw.get("assets"):
         return
-    for asset in assets:
-        if not isinstance(asset, Mapping) or not isinstance(asset.get("id"), str):
-            continue
-        Asset.objects.update_or_create(
-            topi_id=asset["id"],
-            defaults={
-                "order": order,
-                "product_id": str(asset.get("product_id") or ""),
-                "title": str(asset.get("title") or "")[:500],
-                "status": str(asset.get("status") or "created"),
-                "serial_number": str(asset.get("serial_number") or ""),
-                "tracking_url": str(asset.get("tracking_url") or ""),
-                "product_references": list(asset.get("seller_product_references") or []),
-                "raw": dict(asset),
-            },
-        )
+    incoming = {
+        asset["id"]: asset
+        for asset in assets
+        if isinstance(asset, Mapping) and isinstance(asset.get("id"), str)
+    }
+    existing = Asset.objects.in_bulk(list(incoming), field_name="topi_id")
+    new: list[Asset] = []
+    changed: list[Asset] = []
+    for topi_id, asset in incoming.items():
+        row = existing.get(topi_id) or Asset(topi_id=topi_id)
+        row.order = order
+        row.product_id = str(asset.get("product_id") or "")
+        row.title = str(asset.get("title") or "")[:500]
+        row.status = str(asset.get("status") or "created")
+        row.serial_number = str(asset.get("serial_number") or "")
+        row.tracking_url = str(asset.get("tracking_url") or "")
+        row.product_references = list(asset.get("seller_product_references") or [])
+        row.raw = dict(asset)
+        (changed if row.pk else new).append(row)
+    Asset.objects.bulk_create(new)
+    Asset.objects.bulk_update(changed, ASSET_FIELDS)
 
 
 def _no_conflict(instance: Record) -> str:

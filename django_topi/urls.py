@@ -3,6 +3,7 @@
 from django.urls import include, path
 
 from django_topi.views import checkout, return_exit, return_success
+from django_topi.webhooks.views import WebhookView
 
 app_name = "django_topi"
 
@@ -10,5 +11,6 @@ urlpatterns = [
     path("checkout/", checkout, name="checkout"),
     path("return/success/", return_success, name="return_success"),
     path("return/exit/", return_exit, name="return_exit"),
+    path("webhook/", WebhookView.as_view(), name="webhook"),
     path("api/", include("django_topi.api.urls")),
 ]

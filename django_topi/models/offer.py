@@ -66,6 +66,7 @@ class Offer(ConcurrentTransitionMixin, TopiRecord):
         verbose_name = _("offer")
         verbose_name_plural = _("offers")
         ordering = ["-created_at", "-pk"]
+        permissions = [("void_offer", _("Can void offers at topi"))]
         constraints = [
             # One checkout in flight per cart: a second click finds the draft instead.
             models.UniqueConstraint(

@@ -39,11 +39,25 @@ class Order(ConcurrentTransitionMixin, TopiRecord):
     order_lines = models.JSONField(_("order lines"), default=list, blank=True)
     tracking_urls = models.JSONField(_("tracking URLs"), default=list, blank=True)
     canceled_at = models.DateTimeField(_("canceled at"), null=True, blank=True)
+    rejection_reason = models.TextField(
+        _("rejection reason"),
+        blank=True,
+        help_text=_(
+            "Why the shop rejected the order. Kept here only: topi's reject takes no reason."
+        ),
+    )
 
     class Meta:
         verbose_name = _("order")
         verbose_name_plural = _("orders")
         ordering = ["-created_at", "-pk"]
+        # The staff actions of django_topi.fulfilment, granted one by one.
+        permissions = [
+            ("acknowledge_order", _("Can acknowledge orders at topi")),
+            ("confirm_order", _("Can confirm orders at topi")),
+            ("reject_order", _("Can reject orders at topi")),
+            ("ship_order", _("Can report shipments to topi")),
+        ]
 
     def __str__(self) -> str:
         return f"{self.seller_offer_reference} ({self.status})"

@@ -1,0 +1,1 @@
+"""topi's webhooks: a thin view, verification, and processing that stores before it acts."""

@@ -1,0 +1,304 @@
+"""From a delivery to topi's truth: store, dedupe, then hand the payload to ``django_topi.sync``.
+
+Every delivery that passes verification is stored *before* anything else happens, in its own
+transaction, so it survives whatever processing does (including a rollback under
+``ATOMIC_REQUESTS``). The dedupe key (``svix-id``, else a hash of the body) is unique: a
+duplicate finds the stored event and is answered from it. Bodies are untrusted until verified;
+in ``refetch`` mode they are only a hint of which object to fetch from topi.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import json
+import logging
+import traceback
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.http import HttpRequest
+from django.utils import timezone
+
+from django_topi import signals
+from django_topi.client import TopiError, TopiNotFound, get_client
+from django_topi.conf import topi_settings
+from django_topi.models import Origin, WebhookEvent
+from django_topi.states import ORDER_STATUS_ALIASES, OfferStatus, OrderStatus
+from django_topi.sync import TOPI_ID, apply_offer_payload, apply_order_payload
+
+logger = logging.getLogger("django_topi.webhooks")
+
+Status = WebhookEvent.Status
+Kind = WebhookEvent.Kind
+Verification = WebhookEvent.Verification
+
+#: Header names whose values are never stored.
+SECRET_HEADER_PARTS = (
+    "signature",
+    "secret",
+    "token",
+    "authorization",
+    "cookie",
+    "api-key",
+    "apikey",
+)
+#: A rejected delivery keeps at most this much of its body (it is junk or an attack).
+REJECTED_BODY_LIMIT = 64 * 1024
+OFFER_STATUSES = frozenset(OfferStatus.values) - {OfferStatus.DRAFT.value}
+ORDER_STATUSES = frozenset(OrderStatus.values) | frozenset(ORDER_STATUS_ALIASES)
+
+
+@dataclass(frozen=True)
+class Shape:
+    """What a body says it is (API-NOTES §3.3: topi posts the bare offer or order)."""
+
+    kind: str
+    topi_id: str = ""
+    status: str = ""
+    problem: str = ""
+
+
+def classify(body: bytes) -> Shape:
+    """Offer or order, by shape: orders carry ``offer_id``/``assets``, offers ``lines`` or
+    ``checkout_redirect_url`` (offers may carry a nullable ``order_id``, so orders go first)."""
+    try:
+        payload = json.loads(body.decode("utf-8"))
+    except UnicodeDecodeError:
+        return Shape(Kind.UNKNOWN, problem="the body is not UTF-8")
+    except ValueError:
+        return Shape(Kind.UNKNOWN, problem="the body is not JSON")
+    if not isinstance(payload, Mapping):
+        return Shape(Kind.UNKNOWN, problem="the body is not a JSON object")
+    if "offer_id" in payload or "assets" in payload:
+        kind, statuses = Kind.ORDER, ORDER_STATUSES
+    elif "lines" in payload or "checkout_redirect_url" in payload:
+        kind, statuses = Kind.OFFER, OFFER_STATUSES
+    else:
+        return Shape(Kind.UNKNOWN, problem="neither an offer nor an order")
+    topi_id, status = payload.get("id"), payload.get("status")
+    if not isinstance(topi_id, str) or not TOPI_ID.match(topi_id):
+        return Shape(kind, problem=f"the {kind} has no valid id")
+    if status not in statuses:
+        return Shape(
+            kind,
+            topi_id,
+            str(status)[:32],
+            problem=f"status {status!r} is not one django-topi applies",
+        )
+    return Shape(kind, topi_id, str(status))
+
+
+def stored_headers(request: HttpRequest) -> dict[str, str]:
+    """The request's headers, lower-cased, with anything secret redacted."""
+    return {
+        name.lower(): "[redacted]"
+        if any(part in name.lower() for part in SECRET_HEADER_PARTS)
+        else value
+        for name, value in request.headers.items()
+    }
+
+
+def client_ip(request: HttpRequest, trusted_proxies: int) -> str | None:
+    """The sender's address: ``REMOTE_ADDR``, or, behind ``trusted_proxies`` proxies that append
+    to ``X-Forwarded-For``, the hop just before them. ``None`` when it cannot be told."""
+    remote = request.META.get("REMOTE_ADDR", "")
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    chain = [hop.strip() for hop in forwarded.split(",") if hop.strip()] + [remote]
+    index = len(chain) - 1 - trusted_proxies
+    if index < 0:
+        return None
+    try:
+        return str(ipaddress.ip_address(chain[index]))
+    except ValueError:
+        return None
+
+
+def ip_allowed(ip: str | None) -> bool:
+    networks = topi_settings.WEBHOOK_ALLOWED_IPS
+    if not networks:
+        return True
+    if ip is None:
+        return False
+    address = ipaddress.ip_address(ip)
+    return any(address in network for network in networks)
+
+
+def dedupe_key(svix_id: str, body: bytes) -> str:
+    return f"svix:{svix_id}" if svix_id else "sha256:" + hashlib.sha256(body).hexdigest()
+
+
+def store(
+    body: bytes,
+    headers: dict[str, str],
+    ip: str | None,
+    svix_id: str,
+    verification: str,
+    shape: Shape,
+) -> tuple[WebhookEvent, bool]:
+    """Keep the delivery, committed on its own; ``(event, False)`` for a duplicate."""
+    fields: dict[str, Any] = {
+        "body": body,
+        "headers": headers,
+        "remote_ip": ip,
+        "svix_id": svix_id[:255],
+        "kind": shape.kind,
+        "topi_id": shape.topi_id,
+        "reported_status": shape.status,
+        "verification": verification,
+    }
+    if shape.problem:
+        fields.update(status=Status.IGNORED, error=shape.problem, processed_at=timezone.now())
+    key = dedupe_key(svix_id, body)
+    try:
+        with transaction.atomic():
+            event = WebhookEvent.objects.create(dedupe_key=key, **fields)
+    except IntegrityError:
+        return WebhookEvent.objects.get(dedupe_key=key), False
+    signals.webhook_received.send_robust(sender=WebhookEvent, event=event)
+    return event, True
+
+
+def reject(
+    body: bytes,
+    headers: dict[str, str],
+    ip: str | None,
+    reason: str,
+    event: WebhookEvent | None = None,
+) -> WebhookEvent:
+    """Keep a refused delivery for diagnosis (bounded) and log why, loudly enough to be seen."""
+    logger.warning("topi webhook rejected: %s (from %s)", reason, ip or "unknown address")
+    if event is None:
+        event = WebhookEvent.objects.create(
+            body=body[:REJECTED_BODY_LIMIT],
+            headers=headers,
+            remote_ip=ip,
+            svix_id=headers.get("svix-id", "")[:255],
+            verification=Verification.FAILED,
+            status=Status.REJECTED,
+            error=reason,
+            processed_at=timezone.now(),
+        )
+    else:
+        WebhookEvent.objects.filter(pk=event.pk).update(
+            verification=Verification.FAILED,
+            status=Status.REJECTED,
+            error=reason,
+            processed_at=timezone.now(),
+        )
+    _prune_rejected()
+    return event
+
+
+def _prune_rejected() -> None:
+    keep = topi_settings.WEBHOOK_REJECTED_KEEP
+    rejected = WebhookEvent.objects.filter(status=Status.REJECTED).order_by("-pk")
+    oldest_kept = rejected.values_list("pk", flat=True)[keep : keep + 1]
+    if oldest_kept:
+        rejected.filter(pk__lte=oldest_kept[0]).delete()
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What processing an event came to, and the HTTP status that tells topi."""
+
+    status: str
+    http_status: int
+    reason: str = ""
+
+
+def process(event: WebhookEvent) -> Outcome:
+    """Apply a stored event through ``sync``; safe to call again for the same event."""
+    if event.status in (Status.PROCESSED, Status.IGNORED):
+        return Outcome(event.status, 200)
+    shape = classify(bytes(event.body))
+    payload: Any = json.loads(bytes(event.body).decode("utf-8")) if not shape.problem else None
+    if shape.problem:
+        WebhookEvent.objects.filter(pk=event.pk).update(status=Status.IGNORED, error=shape.problem)
+        return Outcome(Status.IGNORED, 200, shape.problem)
+    try:
+        if "refetch" in topi_settings.WEBHOOK_VERIFICATION:
+            try:
+                payload = _refetch(shape)
+            except TopiNotFound:
+                reject(
+                    b"", {}, None, f"topi does not know {shape.kind} {shape.topi_id}", event=event
+                )
+                return Outcome(Status.REJECTED, 400, "unknown to topi")
+        return _apply(event, shape, payload)
+    except Exception as exc:
+        _record_failure(event, exc)
+        return Outcome(Status.FAILED, 500, "processing failed")
+
+
+def _refetch(shape: Shape) -> Any:
+    client = get_client()
+    if shape.kind == Kind.OFFER:
+        return client.get_offer(shape.topi_id)
+    return client.get_order(shape.topi_id)
+
+
+def _apply(event: WebhookEvent, shape: Shape, payload: Any) -> Outcome:
+    with transaction.atomic():
+        locked = (
+            WebhookEvent.objects.select_for_update(skip_locked=True).filter(pk=event.pk).first()
+        )
+        if locked is None:
+            return Outcome(Status.RECEIVED, 202, "already being processed")
+        if locked.status in (Status.PROCESSED, Status.IGNORED):
+            return Outcome(locked.status, 200)
+        apply = apply_offer_payload if shape.kind == Kind.OFFER else apply_order_payload
+        apply(payload, Origin.WEBHOOK, event=locked)
+        if "refetch" in topi_settings.WEBHOOK_VERIFICATION:
+            locked.verification = Verification.REFETCHED
+        locked.status = Status.PROCESSED
+        locked.processed_at = timezone.now()
+        locked.attempts = F("attempts") + 1
+        locked.error = locked.traceback = ""
+        locked.save(
+            update_fields=[
+                "verification",
+                "status",
+                "processed_at",
+                "attempts",
+                "error",
+                "traceback",
+            ]
+        )
+        transaction.on_commit(lambda: _processed(locked))
+    return Outcome(Status.PROCESSED, 200)
+
+
+def _processed(event: WebhookEvent) -> None:
+    event.refresh_from_db()
+    signals.webhook_processed.send_robust(sender=WebhookEvent, event=event)
+
+
+def _record_failure(event: WebhookEvent, exc: BaseException) -> None:
+    """Keep the error with the event (outside the rolled-back transaction) for replay."""
+    message = f"{type(exc).__name__}: {exc}"[:2000]
+    level = logging.WARNING if isinstance(exc, TopiError) else logging.ERROR
+    logger.log(
+        level, "topi webhook %s failed: %s", event.pk, message, exc_info=level == logging.ERROR
+    )
+    WebhookEvent.objects.filter(pk=event.pk).update(
+        status=Status.FAILED,
+        attempts=F("attempts") + 1,
+        error=message,
+        traceback=traceback.format_exc()[-20000:],
+    )
+    event.refresh_from_db()
+    signals.webhook_failed.send_robust(sender=WebhookEvent, event=event, error=exc)
+
+
+def reprocess(event: WebhookEvent) -> Outcome:
+    """Process a stored event again (admin action, ``topi_replay_webhooks``)."""
+    if event.status == Status.REJECTED:
+        return Outcome(Status.REJECTED, 400, "rejected deliveries are never processed")
+    if event.status == Status.PROCESSED:
+        WebhookEvent.objects.filter(pk=event.pk).update(status=Status.RECEIVED)
+        event.status = Status.RECEIVED
+    return process(event)

@@ -1,0 +1,94 @@
+"""Standard Webhooks (Svix) signatures, as topi's deliveries carry them (API-NOTES §3.4).
+
+The signed content is ``{svix-id}.{svix-timestamp}.{raw body}``; the key is the base64 part of a
+``whsec_…`` secret; ``svix-signature`` holds space-separated ``v1,<base64 HMAC-SHA256>`` entries.
+Written on the standard library: the two published packages pull in an HTTP client and an API
+SDK for what is a dozen lines of ``hmac``.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+
+class VerificationFailed(Exception):
+    """The delivery is not provably from topi. ``status`` is the HTTP answer (400 or 401)."""
+
+    def __init__(self, reason: str, status: int = 400) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status
+
+
+@dataclass(frozen=True)
+class SignedHeaders:
+    svix_id: str
+    timestamp: int
+    signatures: tuple[str, ...]
+
+
+def signing_key(secret: str) -> bytes:
+    """The HMAC key of a ``whsec_…`` secret."""
+    return base64.b64decode(secret.removeprefix("whsec_"))
+
+
+def sign(secret: str, msg_id: str, timestamp: int, body: bytes) -> str:
+    """The ``svix-signature`` value topi would send (for tests and ``topi_send_test_webhook``)."""
+    content = f"{msg_id}.{timestamp}.".encode() + body
+    digest = hmac.new(signing_key(secret), content, hashlib.sha256).digest()
+    return "v1," + base64.b64encode(digest).decode()
+
+
+def read_headers(headers: Mapping[str, str]) -> SignedHeaders:
+    """The three svix headers, or ``VerificationFailed`` naming what is missing or malformed."""
+    values = {}
+    for name in ("svix-id", "svix-timestamp", "svix-signature"):
+        value = headers.get(name, "").strip()
+        if not value:
+            raise VerificationFailed(f"missing {name} header")
+        values[name] = value
+    try:
+        timestamp = int(values["svix-timestamp"])
+    except ValueError:
+        raise VerificationFailed("svix-timestamp is not a number of seconds") from None
+    signatures = tuple(
+        part.split(",", 1)[1]
+        for part in values["svix-signature"].split()
+        if part.startswith("v1,") and len(part) > 3
+    )
+    if not signatures:
+        raise VerificationFailed("svix-signature holds no v1 signature")
+    return SignedHeaders(values["svix-id"], timestamp, signatures)
+
+
+def verify(
+    headers: Mapping[str, str],
+    body: bytes,
+    secrets: Iterable[str],
+    tolerance: int,
+    now: float | None = None,
+) -> str:
+    """Check the signature against every secret (rotation); answer the svix-id, or raise."""
+    signed = read_headers(headers)
+    current = time.time() if now is None else now
+    age = int(current) - signed.timestamp
+    if abs(age) > tolerance:
+        when = f"{age} s old" if age > 0 else f"{-age} s in the future"
+        raise VerificationFailed(
+            f"svix-timestamp is {when} (tolerance {tolerance} s): a replay, or a clock that is off"
+        )
+    tried = 0
+    for secret in secrets:
+        tried += 1
+        expected = sign(secret, signed.svix_id, signed.timestamp, body).split(",", 1)[1]
+        # compare_digest against every offered signature: constant time for each comparison.
+        if any(hmac.compare_digest(expected, offered) for offered in signed.signatures):
+            return signed.svix_id
+    raise VerificationFailed(
+        f"the signature matches none of the {tried} configured TOPI['WEBHOOK_SECRETS']", status=401
+    )

@@ -1,0 +1,56 @@
+"""Concurrent duplicate deliveries: one event row, one transition, never a 500 (PostgreSQL)."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.test import Client
+
+from django_topi.models import Order, StatusChange, WebhookEvent
+from tests import payloads
+from tests.webhook_helpers import URL, signed_headers
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql",
+        reason="needs PostgreSQL to show races: run with TOPI_TEST_DB=postgres (.ci/run does)",
+    ),
+]
+DELIVERIES = 12
+
+
+def test_concurrent_duplicates_make_one_event_and_one_order():
+    body = json.dumps(payloads.order("confirmed")).encode()
+    headers = signed_headers(body, msg_id="msg_race")
+    barrier = threading.Barrier(DELIVERIES)
+    statuses: list[int] = []
+
+    def post() -> None:
+        try:
+            barrier.wait()
+            response = Client().generic("POST", URL, body, content_type="application/json", **headers)
+            statuses.append(response.status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=post) for _ in range(DELIVERIES)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert len(statuses) == DELIVERIES
+    assert all(200 <= status < 300 for status in statuses), statuses
+    assert WebhookEvent.objects.count() == 1
+    assert WebhookEvent.objects.get().status == "processed"
+    assert Order.objects.get().status == "confirmed"
+    assert list(StatusChange.objects.values_list("source", "target")) == [
+        ("", "created"),
+        ("created", "confirmed"),
+    ]

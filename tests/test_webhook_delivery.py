@@ -1,0 +1,214 @@
+"""Delivery: stored before it is acted on, applied exactly once, never a 500 for junk."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.db import connection
+
+from django_topi import signals
+from django_topi.models import Offer, Order, StatusChange, WebhookEvent
+from tests import payloads
+from tests.webhook_helpers import URL, deliver
+
+pytestmark = pytest.mark.django_db
+
+
+def test_head_answers_200_and_get_is_not_allowed(web):
+    assert web.head(URL).status_code == 200
+    assert web.get(URL).status_code == 405
+
+
+def test_a_delivery_is_stored_with_what_it_is(web):
+    deliver(web, payloads.order("created"), msg_id="msg_o1", REMOTE_ADDR="203.0.113.9")
+
+    event = WebhookEvent.objects.get()
+    assert (event.kind, event.topi_id, event.reported_status) == (
+        "order", payloads.order()["id"], "created")  # fmt: skip
+    assert (event.dedupe_key, event.remote_ip, event.attempts) == ("svix:msg_o1", "203.0.113.9", 1)
+    assert json.loads(bytes(event.body)) == payloads.order("created")
+    assert event.processed_at is not None
+    assert Order.objects.get().status_changes.get().webhook_event == event
+
+
+def test_a_duplicate_of_a_processed_event_answers_2xx_and_does_nothing(web):
+    received = []
+    signals.order_created.connect(lambda **kw: received.append(kw), weak=False)
+    try:
+        first = deliver(web, payloads.order("created"), msg_id="msg_dup")
+        again = deliver(web, payloads.order("created"), msg_id="msg_dup")
+    finally:
+        signals.order_created.receivers.clear()
+
+    assert first.status_code == again.status_code == 200
+    assert again.json() == {"status": "processed", "reason": "duplicate"}
+    assert WebhookEvent.objects.count() == 1
+    assert StatusChange.objects.count() == 1
+    assert WebhookEvent.objects.get().attempts == 1
+
+
+def test_the_same_body_without_svix_id_is_deduplicated_by_hash(web, settings):
+    settings.TOPI = {**settings.TOPI, "WEBHOOK_VERIFICATION": "none"}
+    settings.DEBUG = True
+
+    deliver(web, payloads.order("created"), sign_with=None)
+    deliver(web, payloads.order("created"), sign_with=None)
+
+    assert WebhookEvent.objects.get().dedupe_key.startswith("sha256:")
+
+
+def test_a_processing_error_answers_500_and_a_duplicate_processes_again(web, monkeypatch):
+    from django_topi.webhooks import processing
+
+    calls = []
+
+    def broken_once(payload, origin, event=None, user=None):
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("database hiccup")
+        return apply_order_payload(payload, origin, event=event, user=user)
+
+    from django_topi.sync import apply_order_payload
+
+    monkeypatch.setattr(processing, "apply_order_payload", broken_once)
+    failed = deliver(web, payloads.order("created"), msg_id="msg_retry")
+    event = WebhookEvent.objects.get()
+    assert failed.status_code == 500
+    assert (event.status, event.attempts, event.error) == (
+        "failed",
+        1,
+        "RuntimeError: database hiccup",
+    )
+    assert "Traceback" in event.traceback
+    assert Order.objects.count() == 0
+
+    retried = deliver(web, payloads.order("created"), msg_id="msg_retry")
+
+    event.refresh_from_db()
+    assert retried.status_code == 200
+    assert (event.status, event.attempts, event.error, event.traceback) == ("processed", 2, "", "")
+    assert Order.objects.count() == 1
+
+
+@pytest.mark.parametrize(("body", "reason"), [
+    ({"hello": "world"}, "neither an offer nor an order"),
+    ({"id": "o-1", "status": "paid", "lines": []}, "status 'paid' is not one django-topi applies"),
+    (b"{not json", "the body is not JSON"),
+    (b"\xff\xfe\x00garbage", "the body is not UTF-8"),
+    (b"[1, 2]", "the body is not a JSON object"),
+])  # fmt: skip
+def test_unusable_signed_bodies_are_stored_as_ignored_with_2xx(web, body, reason):
+    response = deliver(web, body)
+
+    assert response.status_code == 200
+    event = WebhookEvent.objects.get()
+    assert (event.status, event.error) == ("ignored", reason)
+    assert Offer.objects.count() == Order.objects.count() == 0
+
+
+def test_an_oversized_body_is_refused_before_anything_is_stored(web, settings):
+    settings.TOPI = {**settings.TOPI, "WEBHOOK_MAX_BODY_BYTES": 2048}
+
+    response = deliver(web, b"{" + b" " * 4096 + b"}")
+
+    assert response.status_code == 413
+    assert WebhookEvent.objects.count() == 0
+
+
+def test_a_body_larger_than_djangos_upload_limit_is_still_accepted(web, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
+    order = payloads.order("created")
+    order["assets"] = order["assets"] * 20  # same ids repeated: upserts, but a big body
+
+    assert deliver(web, order).status_code == 200
+
+
+def test_a_wrong_content_type_is_refused(web):
+    response = deliver(web, payloads.order("created"), content_type="text/plain")
+
+    assert response.status_code == 415
+    assert WebhookEvent.objects.get().status == "rejected"
+
+
+@pytest.mark.parametrize(("proxies", "meta", "allowed"), [
+    (0, {"REMOTE_ADDR": "203.0.113.5"}, True),
+    (0, {"REMOTE_ADDR": "198.51.100.1"}, False),
+    (0, {"REMOTE_ADDR": "198.51.100.1", "HTTP_X_FORWARDED_FOR": "203.0.113.5"}, False),
+    (1, {"REMOTE_ADDR": "10.0.0.1", "HTTP_X_FORWARDED_FOR": "203.0.113.5"}, True),
+    (1, {"REMOTE_ADDR": "10.0.0.1", "HTTP_X_FORWARDED_FOR": "203.0.113.5, 198.51.100.1"}, False),
+    (2, {"REMOTE_ADDR": "10.0.0.1", "HTTP_X_FORWARDED_FOR": "203.0.113.5"}, False),
+])  # fmt: skip
+def test_the_ip_allow_list_understands_trusted_proxies(web, settings, proxies, meta, allowed):
+    settings.TOPI = {**settings.TOPI, "WEBHOOK_ALLOWED_IPS": ["203.0.113.0/24"],
+                     "WEBHOOK_TRUSTED_PROXIES": proxies}  # fmt: skip
+
+    response = deliver(web, payloads.order("created"), **meta)
+
+    assert (response.status_code == 200) is allowed
+    if not allowed:
+        assert response.status_code == 403
+        assert Order.objects.count() == 0
+
+
+def test_an_order_for_an_unknown_offer_is_kept_and_linked_later(web):
+    deliver(web, payloads.order("created"))
+    assert Order.objects.get().offer is None
+
+    deliver(web, payloads.offer("accepted"))
+
+    assert Order.objects.get().offer == Offer.objects.get()
+
+
+def test_events_in_any_order_converge(web):
+    for status in ("completed", "created", "confirmed"):
+        deliver(web, payloads.order(status))
+    deliver(web, payloads.offer("accepted"))
+    deliver(web, payloads.offer("pending_review"))
+
+    assert Order.objects.get().status == "completed"
+    assert Offer.objects.get().status == "accepted"
+
+
+def test_webhook_signals(web, django_capture_on_commit_callbacks):
+    seen = []
+
+    def on(name):
+        return lambda sender, event, **kw: seen.append((name, event.status))
+
+    handlers = {"webhook_received": on("received"), "webhook_processed": on("processed")}
+    for name, handler in handlers.items():
+        getattr(signals, name).connect(handler)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            deliver(web, payloads.order("created"))
+    finally:
+        for name, handler in handlers.items():
+            getattr(signals, name).disconnect(handler)
+
+    assert seen == [("received", "received"), ("processed", "processed")]
+
+
+def test_a_processed_event_costs_a_fixed_number_of_queries(web, django_assert_max_num_queries):
+    deliver(web, payloads.offer("accepted"))
+    order = payloads.order("created")
+    order["assets"] = [{**order["assets"][0], "id": f"a-{n}"} for n in range(200)]
+    with django_assert_max_num_queries(20):
+        deliver(web, order)
+    assert Order.objects.get().assets.count() == 200
+
+
+def test_atomic_requests_do_not_lose_the_event(web, monkeypatch, settings):
+    from django_topi.webhooks import processing
+
+    monkeypatch.setitem(connection.settings_dict, "ATOMIC_REQUESTS", True)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(processing, "apply_order_payload", broken)
+
+    response = deliver(web, payloads.order("created"))
+
+    assert response.status_code == 500
+    assert WebhookEvent.objects.get().status == "failed"
