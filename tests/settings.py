@@ -9,6 +9,7 @@ TIME_ZONE = "Europe/Berlin"
 LANGUAGE_CODE = "en"
 ROOT_URLCONF = "tests.urls"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+STATIC_URL = "static/"
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -135,3 +135,16 @@ def test_secrets_never_appear_in_check_messages():
     assert "must be a string, not int" in text
     assert "1234567890" not in text
     assert "leak%%%" not in text
+
+
+def test_task_mode_without_a_tasks_framework(monkeypatch):
+    from django_topi.webhooks import tasks
+
+    monkeypatch.setattr(tasks, "TASK", None)
+    message = topi_messages(WEBHOOK_PROCESSING="task")["topi.E008"]
+    assert "no tasks framework is installed" in message.msg
+    assert "django-topi[tasks]" in message.hint
+
+
+def test_task_mode_with_a_tasks_framework_passes():
+    assert topi_messages(WEBHOOK_PROCESSING="task") == {}
