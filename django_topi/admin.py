@@ -1,9 +1,12 @@
 """A read-only admin for every django-topi model: staff look, only ``django_topi.sync`` writes.
 
-Nothing here is a form input. Offers and orders are copies of topi's truth and change only when
+No field here is a form input. Offers and orders are copies of topi's truth and change only when
 topi says so, so the admin shows them (payloads pretty-printed, the status timeline inline,
-conflicts flagged) and refuses add, change and delete. List columns read only the row and what
-``list_select_related`` joins, so a changelist costs the same number of queries for 1 row or 100.
+conflicts flagged) and refuses add, change and delete. Staff act at topi through buttons and
+changelist actions (acknowledge, confirm, reject, ship, void, re-sync), which go through
+``django_topi.fulfilment``: topi first, then sync, each behind its own permission. List columns
+read only the row and what ``list_select_related`` joins, so a changelist costs the same number
+of queries for 1 row or 500.
 """
 
 from __future__ import annotations
@@ -11,18 +14,33 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django.contrib import admin
-from django.contrib.admin.utils import flatten_fieldsets
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.admin.utils import flatten_fieldsets, quote, unquote
+from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
-from django.http import HttpRequest
-from django.urls import reverse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django_fsm import can_proceed
 
+from django_topi import fulfilment
+from django_topi.fulfilment import (
+    FulfilmentError,
+    Outcome,
+    ShipmentItem,
+    ShippableUnit,
+    dashboard_url,
+)
 from django_topi.models import Asset, Offer, OfferLine, Order, Shipment, StatusChange, WebhookEvent
 from django_topi.money import format_money
 from django_topi.states import OfferStatus
@@ -216,6 +234,48 @@ class ConflictListFilter(admin.SimpleListFilter):
         return queryset
 
 
+#: Badge colours by status value (offers and orders share the names they share).
+STATUS_COLOURS = {
+    "draft": "#6b7280",
+    "created": "#417690",
+    "pending_review": "#b45309",
+    "accepted": "#15803d",
+    "declined": "#b91c1c",
+    "voided": "#6b7280",
+    "expired": "#6b7280",
+    "rejected": "#b91c1c",
+    "acknowledged": "#1d4ed8",
+    "confirmed": "#6d28d9",
+    "partially_fulfilled": "#b45309",
+    "completed": "#15803d",
+    "canceled": "#6b7280",
+}
+BADGE_STYLE = (
+    "background:{};color:#fff;border-radius:4px;padding:1px 6px;white-space:nowrap;font-size:0.9em"
+)
+
+
+def status_badge(record: Offer | Order, note: StrOrPromise | None = None) -> SafeString:
+    """The record's status as a coloured badge, with ``note`` as its tooltip."""
+    colour = STATUS_COLOURS.get(record.status, "#6b7280")
+    return format_html(
+        '<span class="topi-status topi-status-{}" style="{}"{}>{}</span>',
+        record.status,
+        format_html(BADGE_STYLE, colour),
+        format_html(' title="{}"', note) if note else "",
+        record.get_status_display(),
+    )
+
+
+def dashboard_link(offer: Offer | None) -> SafeString | None:
+    url = dashboard_url(offer)
+    if url is None:
+        return None
+    return format_html(
+        '<a href="{}" target="_blank" rel="noopener noreferrer">{}</a>', url, _("open in topi")
+    )
+
+
 class TopiRecordAdmin(ReadOnlyModelAdmin):
     """What the offer and order admins share: status, conflict, customer and payload display."""
 
@@ -232,20 +292,15 @@ class TopiRecordAdmin(ReadOnlyModelAdmin):
     raw_json = json_column("raw", _("last payload from topi"))
 
     @admin.display(description=_("status"), ordering="status")
-    def status_column(self, record: Offer | Order) -> str:
-        label = str(record.get_status_display())
-        note = self.status_notes.get(record.status)
-        if note:
-            return format_html('<span title="{}">{}</span>', note, label)
-        return label
+    def status_column(self, record: Offer | Order) -> SafeString:
+        return status_badge(record, self.status_notes.get(record.status))
 
     @admin.display(description=_("status"))
-    def status_explained(self, record: Offer | Order) -> str:
-        label = str(record.get_status_display())
+    def status_explained(self, record: Offer | Order) -> SafeString:
         note = self.status_notes.get(record.status)
         if note:
-            return format_html('{}<div class="help">{}</div>', label, note)
-        return label
+            return format_html('{}<div class="help">{}</div>', status_badge(record), note)
+        return status_badge(record)
 
     @admin.display(description=_("conflict"), ordering="conflict")
     def conflict_flag(self, record: Offer | Order) -> str:
@@ -260,8 +315,254 @@ class TopiRecordAdmin(ReadOnlyModelAdmin):
         return format_html('<p class="errornote">⚠ {}</p>', record.conflict)
 
 
+# -- staff actions at topi -----------------------------------------------------------------------
+
+#: The name django-fsm-2's transition buttons post; the change form's buttons use it too.
+ACTION_PARAM = "_fsm_transition_to"
+
+
+@dataclass(frozen=True)
+class TopiAction:
+    """A button on the change form. ``permission`` names ``has_<permission>_permission``;
+    ``page`` names the confirmation or form view it opens (empty: it runs at once)."""
+
+    name: str
+    label: StrOrPromise
+    permission: str
+    help_text: StrOrPromise = ""
+    page: str = ""
+
+
+Operation = Callable[[Any, Any], Outcome[Any]]
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text=_("Optional, kept in django-topi only: topi's reject takes no reason."),
+    )
+
+
+class ShipForm(forms.Form):
+    """One row per unit still to ship (tick it, give its serial number) and one tracking URL."""
+
+    tracking_url = forms.CharField(
+        label=_("Tracking URL"),
+        required=False,
+        max_length=fulfilment.TRACKING_URL_MAX_LENGTH,
+        widget=forms.URLInput(attrs={"size": 60}),
+        help_text=_("One per shipment. Ship units with different tracking URLs separately."),
+    )
+
+    def __init__(self, units: list[ShippableUnit], *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.units = units
+        for unit in units:
+            self.fields[f"ship_{unit.asset.pk}"] = forms.BooleanField(
+                label=_("ship"), required=False
+            )
+            self.fields[f"serial_{unit.asset.pk}"] = forms.CharField(
+                label=_("serial number"),
+                required=False,
+                max_length=fulfilment.SERIAL_NUMBER_MAX_LENGTH,
+                help_text=_("required") if unit.serial_required else _("optional (accessory)"),
+            )
+
+    def rows(self) -> list[tuple[ShippableUnit, forms.BoundField, forms.BoundField]]:
+        return [
+            (unit, self[f"ship_{unit.asset.pk}"], self[f"serial_{unit.asset.pk}"])
+            for unit in self.units
+        ]
+
+    def items(self) -> list[ShipmentItem]:
+        return [
+            ShipmentItem(unit.asset.topi_id, self.cleaned_data[f"serial_{unit.asset.pk}"])
+            for unit in self.units
+            if self.cleaned_data[f"ship_{unit.asset.pk}"]
+        ]
+
+    def show_errors(self, error: FulfilmentError) -> None:
+        """Put fulfilment's findings beside the fields they are about."""
+        fields = {unit.asset.topi_id: f"serial_{unit.asset.pk}" for unit in self.units}
+        for key, problems in error.errors.items():
+            name = "tracking_url" if key == "tracking_url" else fields.get(key)
+            for problem in problems:
+                self.add_error(name, problem)
+        if not error.errors:
+            self.add_error(None, error.message)
+
+
+class TopiActionsAdmin(TopiRecordAdmin):
+    """Buttons on the change form and changelist actions that act at topi via fulfilment.
+
+    Each action is offered only with its permission and refused without it; every outcome is
+    reported per row, in topi's words where topi refused.
+    """
+
+    change_form_template = "admin/django_topi/topi_change_form.html"
+    topi_actions: tuple[TopiAction, ...] = ()
+
+    def has_resync_permission(self, request: HttpRequest) -> bool:
+        # Re-syncing only asks topi for its truth, like a webhook: whoever may look may ask.
+        return self.has_view_permission(request)
+
+    def _has_custom_permission(self, request: HttpRequest, codename: str) -> bool:
+        return bool(request.user.has_perm(f"{self.opts.app_label}.{codename}"))
+
+    def _allowed(self, request: HttpRequest, action: TopiAction) -> bool:
+        check: Callable[[HttpRequest], bool] = getattr(self, f"has_{action.permission}_permission")
+        return check(request)
+
+    def applies(self, obj: Any, action: TopiAction) -> bool:
+        """Whether ``action`` makes sense for ``obj`` in its current status."""
+        return True
+
+    def topi_action(self, name: str) -> TopiAction:
+        return next(action for action in self.topi_actions if action.name == name)
+
+    def available_topi_actions(self, request: HttpRequest, obj: Any) -> list[TopiAction]:
+        return [a for a in self.topi_actions if self._allowed(request, a) and self.applies(obj, a)]
+
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict[str, Any],
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: Any = None,
+    ) -> HttpResponse:
+        if obj is not None:
+            context["topi_actions"] = self.available_topi_actions(request, obj)
+            context["topi_action_param"] = ACTION_PARAM
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        if request.method == "POST" and ACTION_PARAM in request.POST:
+            return self.button_view(request, object_id, request.POST[ACTION_PARAM])
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def button_view(self, request: HttpRequest, object_id: str, name: str) -> HttpResponse:
+        """A button on the change form: run the action, or open its page."""
+        if name not in {action.name for action in self.topi_actions}:
+            return HttpResponseBadRequest(f"unknown action {name!r}")
+        action = self.topi_action(name)
+        obj = self.object_for_action(request, object_id, action)
+        if action.page:
+            return redirect(self.url(action.page, obj))
+        self.report(request, obj, self.immediate_operation(action.name))
+        return redirect(self.url("change", obj))
+
+    def immediate_operation(self, name: str) -> Operation:
+        """The fulfilment function behind a button that needs no page."""
+        if name == "resync":
+            return fulfilment.resync
+        raise ValueError(f"{name!r} has a page, or no operation")
+
+    def object_for_action(self, request: HttpRequest, object_id: str, action: TopiAction) -> Any:
+        """The object, if it exists and the user may see it and take ``action`` (else 404/403)."""
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            raise Http404(gettext("No such %(name)s.") % {"name": self.opts.verbose_name})
+        if not self.has_view_permission(request, obj) or not self._allowed(request, action):
+            raise PermissionDenied
+        return obj
+
+    def url(self, view: str, obj: Model) -> str:
+        return reverse(
+            f"admin:{self.opts.app_label}_{self.opts.model_name}_{view}",
+            args=[quote(obj.pk)],
+            current_app=self.admin_site.name,
+        )
+
+    def topi_page_urls(self) -> list[URLPattern]:
+        """URLs of the actions' pages: ``<pk>/<page>/`` named ``<app>_<model>_<page>``."""
+        opts = self.opts
+        return [
+            path(
+                f"<path:object_id>/{action.page}/",
+                self.admin_site.admin_view(getattr(self, f"{action.page}_view")),
+                name=f"{opts.app_label}_{opts.model_name}_{action.page}",
+            )
+            for action in self.topi_actions
+            if action.page
+        ]
+
+    def get_urls(self) -> list[URLPattern]:
+        return [*self.topi_page_urls(), *super().get_urls()]
+
+    def report(self, request: HttpRequest, obj: Any, operation: Operation) -> Outcome[Any] | None:
+        """Run ``operation`` on one row and tell the user how it went."""
+        try:
+            outcome = operation(obj, request.user)
+        except FulfilmentError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+            return None
+        level = (
+            messages.WARNING
+            if outcome.warning
+            else messages.INFO
+            if outcome.already
+            else messages.SUCCESS
+        )
+        self.message_user(request, outcome.message, level)
+        return outcome
+
+    def run_per_row(
+        self, request: HttpRequest, queryset: QuerySet[Any], operation: Operation
+    ) -> None:
+        for obj in queryset:
+            self.report(request, obj, operation)
+
+    def confirmation_page(
+        self,
+        request: HttpRequest,
+        objects: list[Any],
+        *,
+        title: StrOrPromise,
+        intro: StrOrPromise,
+        submit: StrOrPromise,
+        bulk_action: str = "",
+        form: forms.Form | None = None,
+    ) -> TemplateResponse:
+        """A page that names the rows an action will change and asks to go ahead."""
+        single = len(objects) == 1 and not bulk_action
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": title,
+            "intro": intro,
+            "submit_label": submit,
+            "objects": [(obj, self.url("change", obj), status_badge(obj)) for obj in objects],
+            "bulk_action": bulk_action,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "form": form,
+            "cancel_url": self.url("change", objects[0])
+            if single
+            else reverse(
+                f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist",
+                current_app=self.admin_site.name,
+            ),
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/django_topi/confirm_action.html", context)
+
+    @admin.action(description=_("Re-sync from topi"), permissions=["resync"])
+    def resync_selected(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        self.run_per_row(request, queryset, fulfilment.resync)
+
+
 @admin.register(Offer)
-class OfferAdmin(TopiRecordAdmin):
+class OfferAdmin(TopiActionsAdmin):
     status_notes = {OfferStatus.DRAFT.value: DRAFT_HELP}
 
     list_display = (
@@ -273,6 +574,7 @@ class OfferAdmin(TopiRecordAdmin):
         "email",
         "total",
         "conflict_flag",
+        "dashboard",
         "created_at",
     )
     inlines = (OfferLineInline, StatusChangeInline)
@@ -285,6 +587,7 @@ class OfferAdmin(TopiRecordAdmin):
                     "topi_id",
                     "status_explained",
                     "environment",
+                    "dashboard",
                     "conflict_display",
                     "conflict_at",
                     "failure_reason",
@@ -323,8 +626,31 @@ class OfferAdmin(TopiRecordAdmin):
         (_("Dates"), {"fields": ("topi_created_at", "created_at", "updated_at")}),
         (_("Last payload from topi"), {"fields": ("raw_json",), "classes": ("collapse",)}),
     )
+    actions = ["void_selected", "resync_selected"]
+    topi_actions = (
+        TopiAction(
+            "void",
+            _("Void…"),
+            "void",
+            _("Void the offer at topi: the customer can no longer check it out."),
+            page="void",
+        ),
+        TopiAction("resync", _("Re-sync from topi"), "resync", _("Fetch the offer from topi.")),
+    )
 
     shipping_json = json_column("shipping", _("shipping"))
+
+    def has_void_permission(self, request: HttpRequest) -> bool:
+        return self._has_custom_permission(request, "void_offer")
+
+    def applies(self, offer: Offer, action: TopiAction) -> bool:
+        if action.name == "void":
+            return bool(offer.topi_id) and can_proceed(offer.void)
+        return True
+
+    @admin.display(description=_("topi dashboard"))
+    def dashboard(self, offer: Offer) -> str:
+        return dashboard_link(offer) or self.get_empty_value_display()
 
     @admin.display(description=_("total"), ordering="amount_gross")
     def total(self, offer: Offer) -> str | None:
@@ -356,9 +682,40 @@ class OfferAdmin(TopiRecordAdmin):
             or self.get_empty_value_display()
         )
 
+    @admin.action(description=_("Void at topi…"), permissions=["void"])
+    def void_selected(
+        self, request: HttpRequest, queryset: QuerySet[Offer]
+    ) -> TemplateResponse | None:
+        if request.POST.get("confirm"):
+            self.run_per_row(request, queryset, fulfilment.void)
+            return None
+        return self.confirmation_page(
+            request,
+            list(queryset),
+            title=_("Void offers at topi"),
+            intro=_(
+                "These offers will be voided at topi; their customers can no longer check out:"
+            ),
+            submit=_("Yes, void them"),
+            bulk_action="void_selected",
+        )
+
+    def void_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        offer = self.object_for_action(request, object_id, self.topi_action("void"))
+        if request.method == "POST":
+            self.report(request, offer, fulfilment.void)
+            return redirect(self.url("change", offer))
+        return self.confirmation_page(
+            request,
+            [offer],
+            title=_("Void offer %(name)s at topi") % {"name": offer.seller_offer_reference},
+            intro=_("This offer will be voided at topi; its customer can no longer check out:"),
+            submit=_("Yes, void it"),
+        )
+
 
 @admin.register(Order)
-class OrderAdmin(TopiRecordAdmin):
+class OrderAdmin(TopiActionsAdmin):
     list_display = (
         "seller_offer_reference",
         "topi_id",
@@ -368,6 +725,7 @@ class OrderAdmin(TopiRecordAdmin):
         "company_name",
         "email",
         "conflict_flag",
+        "dashboard",
         "created_at",
     )
     list_select_related = ("offer",)
@@ -383,6 +741,8 @@ class OrderAdmin(TopiRecordAdmin):
                     "environment",
                     "offer",
                     "offer_topi_id",
+                    "dashboard",
+                    "rejection_reason",
                     "conflict_display",
                     "conflict_at",
                 )
@@ -402,16 +762,166 @@ class OrderAdmin(TopiRecordAdmin):
             {"fields": ("metadata_json", "raw_json"), "classes": ("collapse",)},
         ),
     )
+    actions = [
+        "acknowledge_selected",
+        "confirm_selected",
+        "reject_selected",
+        "ship_selected",
+        "resync_selected",
+    ]
+    topi_actions = (
+        TopiAction(
+            "acknowledge",
+            _("Acknowledge"),
+            "acknowledge",
+            _("Tell topi the shop has received the order."),
+        ),
+        TopiAction(
+            "confirm",
+            _("Confirm"),
+            "confirm",
+            _("Tell topi the shop can fulfil the order: this activates the rental contracts."),
+        ),
+        TopiAction(
+            "reject",
+            _("Reject…"),
+            "reject",
+            _("Tell topi the shop cannot fulfil the order."),
+            page="reject",
+        ),
+        TopiAction("ship", _("Ship…"), "ship", _("Report shipped units to topi."), page="ship"),
+        TopiAction("resync", _("Re-sync from topi"), "resync", _("Fetch the order from topi.")),
+    )
 
     shipping_info_json = json_column("shipping_info", _("shipping"))
     order_lines_json = json_column("order_lines", _("order lines"))
     tracking_urls_json = json_column("tracking_urls", _("tracking URLs"))
+
+    def has_acknowledge_permission(self, request: HttpRequest) -> bool:
+        return self._has_custom_permission(request, "acknowledge_order")
+
+    def has_confirm_permission(self, request: HttpRequest) -> bool:
+        return self._has_custom_permission(request, "confirm_order")
+
+    def has_reject_permission(self, request: HttpRequest) -> bool:
+        return self._has_custom_permission(request, "reject_order")
+
+    def has_ship_permission(self, request: HttpRequest) -> bool:
+        return self._has_custom_permission(request, "ship_order")
+
+    def applies(self, order: Order, action: TopiAction) -> bool:
+        if action.name in ("acknowledge", "confirm", "reject"):
+            return can_proceed(getattr(order, action.name))
+        if action.name == "ship":
+            return fulfilment.can_ship(order) and bool(fulfilment.shippable_units(order))
+        return True
+
+    def immediate_operation(self, name: str) -> Operation:
+        if name == "acknowledge":
+            return fulfilment.acknowledge
+        if name == "confirm":
+            return fulfilment.confirm
+        return super().immediate_operation(name)
 
     @admin.display(description=_("offer"), ordering="offer__seller_offer_reference")
     def offer_link(self, order: Order) -> str | None:
         if order.offer is None:
             return order.offer_topi_id or None
         return self.admin_link(order.offer, order.offer.seller_offer_reference)
+
+    @admin.display(description=_("topi dashboard"))
+    def dashboard(self, order: Order) -> str:
+        return dashboard_link(order.offer) or self.get_empty_value_display()
+
+    @admin.action(description=_("Acknowledge at topi"), permissions=["acknowledge"])
+    def acknowledge_selected(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
+        self.run_per_row(request, queryset, fulfilment.acknowledge)
+
+    @admin.action(description=_("Confirm at topi"), permissions=["confirm"])
+    def confirm_selected(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
+        self.run_per_row(request, queryset, fulfilment.confirm)
+
+    @admin.action(description=_("Reject at topi…"), permissions=["reject"])
+    def reject_selected(
+        self, request: HttpRequest, queryset: QuerySet[Order]
+    ) -> TemplateResponse | None:
+        form = RejectForm(request.POST if request.POST.get("confirm") else None)
+        if form.is_bound and form.is_valid():
+            reason = form.cleaned_data["reason"]
+            self.run_per_row(
+                request, queryset, lambda order, user: fulfilment.reject(order, user, reason)
+            )
+            return None
+        return self.confirmation_page(
+            request,
+            list(queryset),
+            title=_("Reject orders at topi"),
+            intro=_("These orders will be rejected at topi; this cannot be undone:"),
+            submit=_("Yes, reject them"),
+            bulk_action="reject_selected",
+            form=form,
+        )
+
+    def reject_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        order = self.object_for_action(request, object_id, self.topi_action("reject"))
+        form = RejectForm(request.POST if request.method == "POST" else None)
+        if form.is_bound and form.is_valid():
+            reason = form.cleaned_data["reason"]
+            self.report(request, order, lambda order, user: fulfilment.reject(order, user, reason))
+            return redirect(self.url("change", order))
+        return self.confirmation_page(
+            request,
+            [order],
+            title=_("Reject order %(name)s at topi") % {"name": order.seller_offer_reference},
+            intro=_("This order will be rejected at topi; this cannot be undone:"),
+            submit=_("Yes, reject it"),
+            form=form,
+        )
+
+    @admin.action(description=_("Ship…"), permissions=["ship"])
+    def ship_selected(self, request: HttpRequest, queryset: QuerySet[Order]) -> HttpResponse | None:
+        orders = list(queryset[:2])
+        if len(orders) != 1:
+            self.message_user(
+                request,
+                gettext("Ship one order at a time: select a single order."),
+                messages.WARNING,
+            )
+            return None
+        return redirect(self.url("ship", orders[0]))
+
+    def ship_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        order = self.object_for_action(request, object_id, self.topi_action("ship"))
+        units = fulfilment.shippable_units(order) if fulfilment.can_ship(order) else []
+        form = ShipForm(units, request.POST if request.method == "POST" else None)
+        if form.is_bound and form.is_valid():
+            try:
+                outcome = fulfilment.ship(
+                    order, form.items(), form.cleaned_data["tracking_url"], request.user
+                )
+            except FulfilmentError as exc:
+                if exc.code != fulfilment.INVALID_SHIPMENT:
+                    self.message_user(request, exc.message, messages.ERROR)
+                    return redirect(self.url("change", order))
+                form.show_errors(exc)
+            else:
+                level = messages.WARNING if outcome.warning else messages.SUCCESS
+                self.message_user(request, outcome.message, level)
+                return redirect(self.url("change", order))
+        shippable = {unit.asset.pk for unit in units}
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": order,
+            "title": _("Ship order %(name)s") % {"name": order.seller_offer_reference},
+            "form": form,
+            "status": status_badge(order),
+            "can_ship": fulfilment.can_ship(order),
+            "shipped": [asset for asset in order.assets.all() if asset.pk not in shippable],
+            "change_url": self.url("change", order),
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/django_topi/order_ship.html", context)
 
 
 # -- the audit trail, shipments and webhook deliveries -------------------------------------------

@@ -8,6 +8,7 @@ E005  CATALOG_ADAPTER cannot be imported or is not callable
 E006  signature verification is on but WEBHOOK_SECRETS is empty
 E007  webhook verification is switched off ("none") while DEBUG is False
 E008  WEBHOOK_PROCESSING is "task" but no tasks framework is installed
+E009  PRODUCT_ADAPTER cannot be imported or is not callable
 W001  production credentials/URLs are used while DEBUG is True
 W002  the sandbox or simulator is used while DEBUG is False
 W003  the webhook timestamp tolerance is over 10 minutes while DEBUG is False
@@ -29,6 +30,7 @@ MAX_SAFE_TOLERANCE = 600
 ADAPTER_EXAMPLES = {
     "CART_ADAPTER": "'myshop.topi.get_cart'",
     "CATALOG_ADAPTER": "'myshop.topi.catalog_products'",
+    "PRODUCT_ADAPTER": "'myshop.topi.catalog_product'",
 }
 
 
@@ -165,7 +167,12 @@ def check_adapters(
     app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
 ) -> list[CheckMessage]:
     messages: list[CheckMessage] = []
-    for key, check_id in (("CART_ADAPTER", "topi.E004"), ("CATALOG_ADAPTER", "topi.E005")):
+    adapters = (
+        ("CART_ADAPTER", "topi.E004"),
+        ("CATALOG_ADAPTER", "topi.E005"),
+        ("PRODUCT_ADAPTER", "topi.E009"),
+    )
+    for key, check_id in adapters:
         if _safe(key) is None:
             continue
         try:

@@ -130,3 +130,10 @@ def test_the_api_describes_itself(api):
     assert "/topi/api/offers/{reference}/" in schema["paths"]
     responses = schema["paths"]["/topi/api/checkout/"]["post"]["responses"]
     assert {"200", "201", "400", "409", "422", "503"} <= set(responses)
+
+
+def test_the_schema_describes_the_staff_api_too(api):
+    paths = api.get("/topi/api/schema/", {"format": "json"}).json()["paths"]
+
+    assert "/topi/api/staff/orders/" in paths
+    assert "/topi/api/staff/orders/{topi_id}/ship/" in paths

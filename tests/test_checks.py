@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from django.core.checks import run_checks
+from django.core.checks import Tags
+from django.core.checks import run_checks as run_all_checks
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 from django.test import override_settings
@@ -14,6 +15,11 @@ GOOD = {
     "CLIENT_SECRET": "secret",
     "WEBHOOK_SECRETS": ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"],
 }
+
+
+def run_checks():
+    """django-topi's checks (tagged security and compatibility); model checks may need a DB."""
+    return run_all_checks(tags=[Tags.security, Tags.compatibility])
 
 
 def topi_messages(**overrides):
@@ -101,7 +107,12 @@ def test_long_timestamp_tolerance_outside_debug():
 
 
 @pytest.mark.parametrize(
-    ("key", "check_id"), [("CART_ADAPTER", "topi.E004"), ("CATALOG_ADAPTER", "topi.E005")]
+    ("key", "check_id"),
+    [
+        ("CART_ADAPTER", "topi.E004"),
+        ("CATALOG_ADAPTER", "topi.E005"),
+        ("PRODUCT_ADAPTER", "topi.E009"),
+    ],
 )
 def test_adapter_not_importable(key, check_id):
     message = topi_messages(**{key: "myshop.nowhere.get_cart"})[check_id]
@@ -119,6 +130,7 @@ def test_importable_adapters_pass():
     )
 
 
+@pytest.mark.django_db
 def test_manage_py_check_fails_on_an_error():
     with (
         override_settings(TOPI={**GOOD, "CLIENT_ID": ""}, SILENCED_SYSTEM_CHECKS=[]),

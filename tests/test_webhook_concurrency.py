@@ -34,7 +34,9 @@ def test_concurrent_duplicates_make_one_event_and_one_order():
     def post() -> None:
         try:
             barrier.wait()
-            response = Client().generic("POST", URL, body, content_type="application/json", **headers)
+            response = Client().generic(
+                "POST", URL, body, content_type="application/json", **headers
+            )
             statuses.append(response.status_code)
         finally:
             connection.close()

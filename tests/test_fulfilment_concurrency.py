@@ -1,0 +1,78 @@
+"""Four clicks on "ship" at once send the unit to topi once (PostgreSQL only).
+
+SQLite serialises writers and cannot show a race, so this runs on PostgreSQL
+(``TOPI_TEST_DB=postgres``, as ``.ci/run`` does) and is skipped elsewhere with that reason.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import Counter
+
+import pytest
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import connection
+
+from django_topi import fulfilment
+from django_topi.fulfilment import FulfilmentError, ShipmentItem
+from django_topi.models import Order, Shipment
+from tests import payloads
+from tests.fulfilment_helpers import (
+    LAPTOP_1,
+    ORDER_URL,
+    SHIPMENT_URL,
+    make_order,
+    posts,
+    with_assets_shipped,
+)
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql",
+        reason="needs PostgreSQL to show races: run with TOPI_TEST_DB=postgres (.ci/run does)",
+    ),
+]
+CLICKS = 4
+
+
+def test_simultaneous_shipments_of_one_unit_reach_topi_once(mocked):
+    order = make_order("confirmed")
+    user = get_user_model().objects.create_user("alice")
+
+    def slow_topi(request):
+        time.sleep(0.3)
+        return 200, {}, json.dumps({"serial_numbers": []})
+
+    mocked.add_callback("POST", SHIPMENT_URL, callback=slow_topi, content_type="application/json")
+    mocked.get(ORDER_URL, json=with_assets_shipped(payloads.order("partially_fulfilled"), LAPTOP_1))
+    barrier = threading.Barrier(CLICKS)
+    outcomes: list[str] = []
+
+    def click() -> None:
+        try:
+            barrier.wait()
+            fresh = Order.objects.get(pk=order.pk)
+            fulfilment.ship(fresh, [ShipmentItem(LAPTOP_1, "SN-1")], "", user)
+            outcomes.append("shipped")
+        except FulfilmentError as exc:
+            outcomes.append(exc.message)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=click) for _ in range(CLICKS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert len([call for call in posts(mocked) if call.request.url == SHIPMENT_URL]) == 1
+    assert Shipment.objects.count() == 1
+    assert Counter(outcomes) == {
+        "shipped": 1,
+        "The shipment was not sent to topi: This item has already been shipped.": CLICKS - 1,
+    }
