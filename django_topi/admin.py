@@ -44,6 +44,7 @@ from django_topi.fulfilment import (
 from django_topi.models import Asset, Offer, OfferLine, Order, Shipment, StatusChange, WebhookEvent
 from django_topi.money import format_money
 from django_topi.states import OfferStatus
+from django_topi.webhooks.processing import reprocess
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -1037,6 +1038,32 @@ class WebhookEventAdmin(ReadOnlyModelAdmin):
     )
 
     headers_json = json_column("headers", _("headers (redacted)"))
+    actions = ["reprocess_events"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[WebhookEvent]:
+        # A list page must not load every body (up to WEBHOOK_MAX_BODY_BYTES each).
+        return super().get_queryset(request).defer("body", "traceback")
+
+    def has_reprocess_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.has_perm("django_topi.change_webhookevent"))
+
+    @admin.action(description=_("Reprocess selected events"), permissions=["reprocess"])
+    def reprocess_events(self, request: HttpRequest, queryset: QuerySet[WebhookEvent]) -> None:
+        """Run each event through processing again (idempotent: sync ignores what it knows)."""
+        outcomes: dict[str, int] = {}
+        for event in queryset.order_by("pk"):
+            outcome = reprocess(event)
+            outcomes[outcome.status] = outcomes.get(outcome.status, 0) + 1
+            if outcome.status == WebhookEvent.Status.FAILED:
+                event.refresh_from_db(fields=["error"])
+                self.message_user(
+                    request,
+                    gettext("Event %(id)s failed again: %(error)s")
+                    % {"id": event.pk, "error": event.error},
+                    messages.ERROR,
+                )
+        summary = ", ".join(f"{count} {status}" for status, count in sorted(outcomes.items()))
+        self.message_user(request, gettext("Reprocessed: %(summary)s.") % {"summary": summary})
 
     @admin.display(description=_("body, as received (untrusted unless verified)"))
     def body_text(self, event: WebhookEvent) -> SafeString:
