@@ -233,7 +233,10 @@ def resync(obj: R, user: Any = None, *, origin: str = Origin.SYNC) -> Outcome[R]
             "status": instance.get_status_display(),
         }
     if result.conflict:
-        message = f"{message} {_('Conflict:')} {result.conflict}"
+        message = _("%(message)s Conflict: %(conflict)s") % {
+            "message": message,
+            "conflict": result.conflict,
+        }
     logger.info(
         "%s %s re-synced from topi by %s (origin %s): %s",
         _kind(instance), instance.topi_id, _username(user), origin, instance.status,
