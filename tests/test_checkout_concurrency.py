@@ -5,23 +5,15 @@ from __future__ import annotations
 import threading
 import time
 
-import pytest
-from django.conf import settings
 from django.db import connection
 from django.test import Client
 
 from django_topi.models import Offer
 from tests.checkout_helpers import CHECKOUT_URL, created_offer, demo_cart
 from tests.conftest import API
+from tests.races import POSTGRES_ONLY
 
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql",
-        reason="needs PostgreSQL to show races: run with TOPI_TEST_DB=postgres (.ci/run does)",
-    ),
-]
+pytestmark = POSTGRES_ONLY
 CLICKS = 8
 
 

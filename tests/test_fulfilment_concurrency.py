@@ -11,8 +11,6 @@ import threading
 import time
 from collections import Counter
 
-import pytest
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection
 
@@ -28,15 +26,9 @@ from tests.fulfilment_helpers import (
     posts,
     with_assets_shipped,
 )
+from tests.races import POSTGRES_ONLY
 
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql",
-        reason="needs PostgreSQL to show races: run with TOPI_TEST_DB=postgres (.ci/run does)",
-    ),
-]
+pytestmark = POSTGRES_ONLY
 CLICKS = 4
 
 

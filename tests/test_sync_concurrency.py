@@ -7,49 +7,19 @@ SQLite serialises writers and cannot show a race, so this runs on PostgreSQL
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.conf import settings
-from django.db import connection
 
 from django_topi import signals
 from django_topi.models import Offer, Order, StatusChange
 from django_topi.sync import apply_offer_payload, apply_order_payload
 from tests import payloads
+from tests.races import POSTGRES_ONLY, run_at_once
 
 THREADS = 16
 
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql",
-        reason="needs PostgreSQL to show races: run with TOPI_TEST_DB=postgres (.ci/run does)",
-    ),
-]
-
-
-def run_at_once(work: Callable[[], Any]) -> list[BaseException]:
-    barrier = threading.Barrier(THREADS)
-    errors: list[BaseException] = []
-
-    def worker() -> None:
-        try:
-            barrier.wait()
-            work()
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return errors
+pytestmark = POSTGRES_ONLY
 
 
 @pytest.fixture
@@ -69,7 +39,9 @@ def accepted_signals():
 def test_sixteen_threads_accepting_one_offer_make_one_transition(accepted_signals):
     offer = apply_offer_payload(payloads.offer("created"), "sync").instance
 
-    errors = run_at_once(lambda: apply_offer_payload(payloads.offer("accepted"), "webhook"))
+    errors = run_at_once(
+        lambda: apply_offer_payload(payloads.offer("accepted"), "webhook"), THREADS
+    )
 
     assert errors == []
     assert Offer.objects.get().status == "accepted"
@@ -81,7 +53,9 @@ def test_sixteen_threads_accepting_one_offer_make_one_transition(accepted_signal
 
 
 def test_sixteen_threads_seeing_a_new_order_create_one_row():
-    errors = run_at_once(lambda: apply_order_payload(payloads.order("confirmed"), "webhook"))
+    errors = run_at_once(
+        lambda: apply_order_payload(payloads.order("confirmed"), "webhook"), THREADS
+    )
 
     assert errors == []
     order = Order.objects.get()

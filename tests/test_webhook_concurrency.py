@@ -5,23 +5,15 @@ from __future__ import annotations
 import json
 import threading
 
-import pytest
-from django.conf import settings
 from django.db import connection
 from django.test import Client
 
 from django_topi.models import Order, StatusChange, WebhookEvent
 from tests import payloads
+from tests.races import POSTGRES_ONLY
 from tests.webhook_helpers import URL, signed_headers
 
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql",
-        reason="needs PostgreSQL to show races: run with TOPI_TEST_DB=postgres (.ci/run does)",
-    ),
-]
+pytestmark = POSTGRES_ONLY
 DELIVERIES = 12
 
 
