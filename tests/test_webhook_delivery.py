@@ -198,17 +198,43 @@ def test_a_processed_event_costs_a_fixed_number_of_queries(web, django_assert_ma
     assert Order.objects.get().assets.count() == 200
 
 
-def test_atomic_requests_do_not_lose_the_event(web, monkeypatch, settings):
-    from django_topi.webhooks import processing
+@pytest.mark.django_db(transaction=True)
+def test_atomic_requests_do_not_lose_the_event(monkeypatch):
+    """Even an exception that escapes processing leaves the stored event for replay."""
+    from django.test import Client
+
+    from django_topi.webhooks import views
 
     monkeypatch.setitem(connection.settings_dict, "ATOMIC_REQUESTS", True)
 
-    def broken(*args, **kwargs):
-        raise RuntimeError("boom")
+    def crash(event):
+        raise RuntimeError("worker died mid-way")
 
-    monkeypatch.setattr(processing, "apply_order_payload", broken)
+    monkeypatch.setattr(views.processing, "process", crash)
 
-    response = deliver(web, payloads.order("created"))
+    response = deliver(Client(raise_request_exception=False), payloads.order("created"))
 
     assert response.status_code == 500
-    assert WebhookEvent.objects.get().status == "failed"
+    event = WebhookEvent.objects.get()
+    assert (event.status, event.kind) == ("received", "order")
+    assert Order.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_queue_that_is_down_answers_503_and_keeps_the_event(monkeypatch, settings, caplog):
+    from django.test import Client
+
+    from django_topi.webhooks import views
+
+    settings.TOPI = {**settings.TOPI, "WEBHOOK_PROCESSING": "task"}
+
+    def broker_down(event):
+        raise ConnectionError("queue unreachable")
+
+    monkeypatch.setattr(views, "enqueue", broker_down)
+
+    response = deliver(Client(), payloads.order("created"))
+
+    assert response.status_code == 503
+    assert WebhookEvent.objects.get().status == "received"
+    assert "could not enqueue webhook event" in caplog.text

@@ -7,6 +7,8 @@ process (or enqueue) -> answer. Anything refused before the store is kept as a b
 
 from __future__ import annotations
 
+import logging
+
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.decorators import method_decorator
@@ -19,6 +21,7 @@ from django_topi.webhooks import processing
 from django_topi.webhooks.tasks import enqueue
 from django_topi.webhooks.verification import VerificationFailed, verify
 
+logger = logging.getLogger("django_topi.webhooks")
 Status = WebhookEvent.Status
 Verification = WebhookEvent.Verification
 
@@ -89,7 +92,12 @@ class WebhookView(View):
         if event.status == Status.REJECTED:
             return answer(400, event.status, "duplicate of a rejected delivery")
         if topi_settings.WEBHOOK_PROCESSING == "task":
-            enqueue(event)
+            try:
+                enqueue(event)
+            except Exception:
+                # The event is stored; topi's retry (or topi_replay_webhooks) will process it.
+                logger.exception("could not enqueue webhook event %s", event.pk)
+                return answer(503, Status.RECEIVED, "queue unavailable")
             return answer(202, Status.RECEIVED)
         outcome = processing.process(event)
         return answer(outcome.http_status, outcome.status, outcome.reason)
