@@ -19,7 +19,6 @@ Rules, whatever order and however often payloads arrive:
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -33,6 +32,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from django_topi import signals
+from django_topi.client.client import TOPI_ID
 from django_topi.conf import topi_settings
 from django_topi.models import Asset, Offer, OfferLine, Order, StatusChange, WebhookEvent
 from django_topi.money import format_money
@@ -51,7 +51,6 @@ from django_topi.states import (
 
 logger = logging.getLogger("django_topi.sync")
 
-TOPI_ID = re.compile(r"^[0-9A-Za-z\-]+$")
 Payload = Mapping[str, Any]
 Record = Offer | Order
 

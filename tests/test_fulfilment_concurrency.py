@@ -7,12 +7,10 @@ SQLite serialises writers and cannot show a race, so this runs on PostgreSQL
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections import Counter
 
 from django.contrib.auth import get_user_model
-from django.db import connection
 
 from django_topi import fulfilment
 from django_topi.fulfilment import FulfilmentError, ShipmentItem
@@ -26,7 +24,7 @@ from tests.fulfilment_helpers import (
     posts,
     with_assets_shipped,
 )
-from tests.races import POSTGRES_ONLY
+from tests.races import POSTGRES_ONLY, run_at_once
 
 pytestmark = POSTGRES_ONLY
 CLICKS = 4
@@ -42,25 +40,17 @@ def test_simultaneous_shipments_of_one_unit_reach_topi_once(mocked):
 
     mocked.add_callback("POST", SHIPMENT_URL, callback=slow_topi, content_type="application/json")
     mocked.get(ORDER_URL, json=with_assets_shipped(payloads.order("partially_fulfilled"), LAPTOP_1))
-    barrier = threading.Barrier(CLICKS)
     outcomes: list[str] = []
 
     def click() -> None:
         try:
-            barrier.wait()
             fresh = Order.objects.get(pk=order.pk)
             fulfilment.ship(fresh, [ShipmentItem(LAPTOP_1, "SN-1")], "", user)
             outcomes.append("shipped")
         except FulfilmentError as exc:
             outcomes.append(exc.message)
-        finally:
-            connection.close()
 
-    threads = [threading.Thread(target=click) for _ in range(CLICKS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    assert run_at_once(click, CLICKS) == []
 
     assert len([call for call in posts(mocked) if call.request.url == SHIPMENT_URL]) == 1
     assert Shipment.objects.count() == 1

@@ -25,10 +25,10 @@ from django.utils import timezone
 
 from django_topi import signals
 from django_topi.client import TopiError, TopiNotFound, get_client
+from django_topi.client.client import TOPI_ID
 from django_topi.conf import topi_settings
 from django_topi.models import Origin, WebhookEvent
-from django_topi.states import ORDER_STATUS_ALIASES, OfferStatus, OrderStatus
-from django_topi.sync import TOPI_ID, apply_offer_payload, apply_order_payload
+from django_topi.sync import OFFER, ORDER, apply_offer_payload, apply_order_payload
 
 logger = logging.getLogger("django_topi.webhooks")
 
@@ -48,8 +48,6 @@ SECRET_HEADER_PARTS = (
 )
 #: A rejected delivery keeps at most this much of its body (it is junk or an attack).
 REJECTED_BODY_LIMIT = 64 * 1024
-OFFER_STATUSES = frozenset(OfferStatus.values) - {OfferStatus.DRAFT.value}
-ORDER_STATUSES = frozenset(OrderStatus.values) | frozenset(ORDER_STATUS_ALIASES)
 
 
 @dataclass(frozen=True)
@@ -60,6 +58,7 @@ class Shape:
     topi_id: str = ""
     status: str = ""
     problem: str = ""
+    payload: Any = None
 
 
 def classify(body: bytes) -> Shape:
@@ -74,9 +73,9 @@ def classify(body: bytes) -> Shape:
     if not isinstance(payload, Mapping):
         return Shape(Kind.UNKNOWN, problem="the body is not a JSON object")
     if "offer_id" in payload or "assets" in payload:
-        kind, statuses = Kind.ORDER, ORDER_STATUSES
+        kind, statuses = Kind.ORDER, ORDER.reportable
     elif "lines" in payload or "checkout_redirect_url" in payload:
-        kind, statuses = Kind.OFFER, OFFER_STATUSES
+        kind, statuses = Kind.OFFER, OFFER.reportable
     else:
         return Shape(Kind.UNKNOWN, problem="neither an offer nor an order")
     topi_id, status = payload.get("id"), payload.get("status")
@@ -89,7 +88,7 @@ def classify(body: bytes) -> Shape:
             str(status)[:32],
             problem=f"status {status!r} is not one django-topi applies",
         )
-    return Shape(kind, topi_id, str(status))
+    return Shape(kind, topi_id, str(status), payload=payload)
 
 
 def stored_headers(request: HttpRequest) -> dict[str, str]:
@@ -162,35 +161,33 @@ def store(
     return event, True
 
 
-def reject(
-    body: bytes,
-    headers: dict[str, str],
-    ip: str | None,
-    reason: str,
-    event: WebhookEvent | None = None,
-) -> WebhookEvent:
+def reject(body: bytes, headers: dict[str, str], ip: str | None, reason: str) -> WebhookEvent:
     """Keep a refused delivery for diagnosis (bounded) and log why, loudly enough to be seen."""
     logger.warning("topi webhook rejected: %s (from %s)", reason, ip or "unknown address")
-    if event is None:
-        event = WebhookEvent.objects.create(
-            body=body[:REJECTED_BODY_LIMIT],
-            headers=headers,
-            remote_ip=ip,
-            svix_id=headers.get("svix-id", "")[:255],
-            verification=Verification.FAILED,
-            status=Status.REJECTED,
-            error=reason,
-            processed_at=timezone.now(),
-        )
-    else:
-        WebhookEvent.objects.filter(pk=event.pk).update(
-            verification=Verification.FAILED,
-            status=Status.REJECTED,
-            error=reason,
-            processed_at=timezone.now(),
-        )
+    event = WebhookEvent.objects.create(
+        body=body[:REJECTED_BODY_LIMIT],
+        headers=headers,
+        remote_ip=ip,
+        svix_id=headers.get("svix-id", "")[:255],
+        verification=Verification.FAILED,
+        status=Status.REJECTED,
+        error=reason,
+        processed_at=timezone.now(),
+    )
     _prune_rejected()
     return event
+
+
+def mark_rejected(event: WebhookEvent, reason: str) -> None:
+    """A stored delivery turned out not to be genuine (refetch found nothing at topi)."""
+    logger.warning("topi webhook %s rejected: %s", event.pk, reason)
+    WebhookEvent.objects.filter(pk=event.pk).update(
+        verification=Verification.FAILED,
+        status=Status.REJECTED,
+        error=reason,
+        processed_at=timezone.now(),
+    )
+    _prune_rejected()
 
 
 def _prune_rejected() -> None:
@@ -215,7 +212,7 @@ def process(event: WebhookEvent) -> Outcome:
     if event.status in (Status.PROCESSED, Status.IGNORED):
         return Outcome(event.status, 200)
     shape = classify(bytes(event.body))
-    payload: Any = json.loads(bytes(event.body).decode("utf-8")) if not shape.problem else None
+    payload = shape.payload
     if shape.problem:
         WebhookEvent.objects.filter(pk=event.pk).update(status=Status.IGNORED, error=shape.problem)
         return Outcome(Status.IGNORED, 200, shape.problem)
@@ -224,9 +221,7 @@ def process(event: WebhookEvent) -> Outcome:
             try:
                 payload = _refetch(shape)
             except TopiNotFound:
-                reject(
-                    b"", {}, None, f"topi does not know {shape.kind} {shape.topi_id}", event=event
-                )
+                mark_rejected(event, f"topi does not know {shape.kind} {shape.topi_id}")
                 return Outcome(Status.REJECTED, 400, "unknown to topi")
         return _apply(event, shape, payload)
     except Exception as exc:
