@@ -11,24 +11,13 @@ over as a list, to show what an adapter that materialises the catalog costs inst
 from __future__ import annotations
 
 import json
-import os
-import sys
-import threading
 import time
 import tracemalloc
 from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from io import StringIO
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
-
-import django
-
-django.setup()
-
+import fake_topi  # sets up Django first
 from django.conf import settings
 from django.core.cache import cache
 from django.core.management import call_command
@@ -57,13 +46,10 @@ def generated(count: int) -> Iterator[CatalogProduct]:
         )
 
 
-class FakeTopi(BaseHTTPRequestHandler):
+class FakeTopi(fake_topi.FakeTopi):
     calls = 0
     imported = 0
     uploaded_rows = 0
-
-    def log_message(self, *args: object) -> None:
-        pass
 
     def do_POST(self) -> None:
         data = self.rfile.read(int(self.headers.get("Content-Length") or 0))
@@ -101,14 +87,6 @@ class FakeTopi(BaseHTTPRequestHandler):
                     "failed": 0, "created_at": "2026-11-28T10:00:00Z",
                     "updated_at": "2026-11-28T10:00:00Z"})  # fmt: skip
 
-    def _json(self, body: object) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
 
 def measure(base: str, adapter: Callable[[], Iterable[CatalogProduct]], *args: str) -> tuple:
     FakeTopi.calls = FakeTopi.imported = FakeTopi.uploaded_rows = 0
@@ -127,9 +105,7 @@ def measure(base: str, adapter: Callable[[], Iterable[CatalogProduct]], *args: s
 
 
 def main() -> None:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeTopi)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_address[1]}"
+    base, server = fake_topi.serve(FakeTopi)
     print(
         f"{'mode':<14} {'products':>9} {'imported':>9} {'calls':>6} {'seconds':>8} {'peak KiB':>9}"
     )

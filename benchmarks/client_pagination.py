@@ -9,21 +9,11 @@ allocated (tracemalloc). Flat memory means the peak does not grow with the row c
 from __future__ import annotations
 
 import json
-import os
-import sys
-import threading
 import time
 import tracemalloc
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
-
-import django
-
-django.setup()
+import fake_topi  # sets up Django first
 
 from django_topi.client import TopiClient
 
@@ -44,15 +34,9 @@ OFFER_TEMPLATE = {
 }
 
 
-class FakeTopi(BaseHTTPRequestHandler):
+class FakeTopi(fake_topi.FakeTopi):
     total_rows = 0
     pages_served = 0
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-    def do_POST(self) -> None:  # the token endpoint
-        self._json({"access_token": "bench", "expires_in": 7200})
 
     def do_GET(self) -> None:
         query = parse_qs(urlsplit(self.path).query)
@@ -66,19 +50,9 @@ class FakeTopi(BaseHTTPRequestHandler):
         type(self).pages_served += 1
         self._json({"offers": rows, "pagination": {"page_size": limit}})
 
-    def _json(self, body: object) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
 
 def main() -> None:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeTopi)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_address[1]}"
+    base, server = fake_topi.serve(FakeTopi)
     print(f"{'rows':>8} {'pages':>6} {'seconds':>8} {'peak KiB':>9}")
     for total in (1_000, 10_000, 50_000):
         FakeTopi.total_rows, FakeTopi.pages_served = total, 0

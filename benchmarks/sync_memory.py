@@ -13,24 +13,15 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import re
 import sys
-import threading
 import time
 import tracemalloc
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
-
-import django
-
-django.setup()
-
+import fake_topi  # sets up Django first
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import override_settings
@@ -47,15 +38,9 @@ def order_id(n: int) -> str:
     return f"order-{n:09d}"
 
 
-class FakeTopi(BaseHTTPRequestHandler):
+class FakeTopi(fake_topi.FakeTopi):
     total_rows = 0
     served = 0
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-    def do_POST(self) -> None:  # the token endpoint
-        self._json({"access_token": "bench", "expires_in": 7200})
 
     def do_GET(self) -> None:
         type(self).served += 1
@@ -86,14 +71,6 @@ class FakeTopi(BaseHTTPRequestHandler):
             asset["id"] = f"{order_id(n)}-a{position}"
         return order
 
-    def _json(self, body: object) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
 
 def measure(base: str) -> tuple[int, int, float, float]:
     """(orders seen, requests served, seconds, peak KiB) of one ``topi_sync orders``."""
@@ -115,9 +92,7 @@ def measure(base: str) -> tuple[int, int, float, float]:
 def main() -> None:
     counts = [int(arg) for arg in sys.argv[1:]] or [1_000, 10_000]
     call_command("migrate", verbosity=0)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeTopi)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_address[1]}"
+    base, server = fake_topi.serve(FakeTopi)
     print(f"{'orders':>8} {'run':>10} {'requests':>9} {'seconds':>8} {'peak KiB':>9}")
     for total in counts:
         for model in (StatusChange, Asset, Order):

@@ -893,7 +893,9 @@ class OrderAdmin(TopiActionsAdmin):
 
     def ship_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         order = self.object_for_action(request, object_id, self.topi_action("ship"))
-        units = fulfilment.shippable_units(order) if fulfilment.can_ship(order) else []
+        can_ship = fulfilment.can_ship(order)
+        assets = list(order.assets.order_by("pk"))
+        units = fulfilment.shippable_units(order, assets) if can_ship else []
         form = ShipForm(units, request.POST if request.method == "POST" else None)
         if form.is_bound and form.is_valid():
             try:
@@ -917,8 +919,8 @@ class OrderAdmin(TopiActionsAdmin):
             "title": _("Ship order %(name)s") % {"name": order.seller_offer_reference},
             "form": form,
             "status": status_badge(order),
-            "can_ship": fulfilment.can_ship(order),
-            "shipped": [asset for asset in order.assets.all() if asset.pk not in shippable],
+            "can_ship": can_ship,
+            "shipped": [asset for asset in assets if asset.pk not in shippable],
             "change_url": self.url("change", order),
         }
         request.current_app = self.admin_site.name

@@ -862,7 +862,9 @@ def _product_or_none(obj: object) -> CatalogProduct | None:
 
 
 def _fetch_prices(wanted: Mapping[str, dict[str, JSON]]) -> dict[str, JSON]:
-    answer = get_client().recommended_rental_prices({"pricing_requests": list(wanted.values())})
+    answer = get_client(max_retries=0).recommended_rental_prices(
+        {"pricing_requests": list(wanted.values())}
+    )
     if not isinstance(answer, list):
         raise TopiResponseError("topi's rental prices are not a list")
     by_reference = {
@@ -972,14 +974,11 @@ def cart_rental_overview(cart: Cart, request: Any = None) -> CartRentalOverview 
 
 
 def _fetch_overview(wanted: Mapping[str, dict[str, JSON]]) -> dict[str, JSON]:
-    client = get_client()
-    found = {}
-    for key, body in wanted.items():
-        answer = client.cart_rental_overview(body)
-        if not isinstance(answer, dict):
-            raise TopiResponseError("topi's cart rental overview is not an object")
-        found[key] = answer
-    return found
+    ((key, body),) = wanted.items()  # one cart per lookup
+    answer = get_client(max_retries=0).cart_rental_overview(body)
+    if not isinstance(answer, dict):
+        raise TopiResponseError("topi's cart rental overview is not an object")
+    return {key: answer}
 
 
 # -- lookups: this request, then Django's cache, then one call -----------------------------------
@@ -1024,13 +1023,15 @@ def _lookup(
         hits = cache.get_many(missing)
         found.update(hits)
         missing = [key for key in missing if key not in hits]
-    if missing and cache.get(UNAVAILABLE_KEY):
+    if missing and (memo.get(UNAVAILABLE_KEY) or cache.get(UNAVAILABLE_KEY)):
         logger.debug("topi failed recently; %s are left out", what)
     elif missing:
         try:
             fetched = fetch({key: wanted[key] for key in missing})
         except TopiError as exc:
             logger.warning("Left out topi's %s from the page, as topi failed: %s", what, exc)
+            # Remembered for the rest of this page too, whatever cache the shop runs.
+            memo[UNAVAILABLE_KEY] = True
             cache.set(UNAVAILABLE_KEY, True, UNAVAILABLE_SECONDS)
         else:
             seconds = topi_settings.RENTAL_PRICE_CACHE_SECONDS

@@ -44,7 +44,7 @@ from django_topi.client import (
 )
 from django_topi.conf import topi_settings
 from django_topi.models import Asset, Offer, Order, Origin, Shipment
-from django_topi.states import OFFER_EDGES, ORDER_EDGES, AssetStatus, Edge, sources_of
+from django_topi.states import OFFER_EDGES, ORDER_EDGES, AssetStatus, Edge, sources_of, target_of
 from django_topi.sync import PayloadError, SyncResult, apply_offer_payload, apply_order_payload
 
 logger = logging.getLogger("django_topi.fulfilment")
@@ -101,7 +101,6 @@ class Outcome(Generic[R]):
     changed: bool = False
     already: bool = False
     warning: bool = False
-    shipment: Shipment | None = None
 
 
 @dataclass(frozen=True)
@@ -137,7 +136,7 @@ class _Action:
 
     @property
     def target(self) -> str:
-        return next(edge.target for edge in self.edges if edge.transition == self.transition)
+        return target_of(self.edges, self.transition)
 
 
 ACKNOWLEDGE = _Action(
@@ -146,7 +145,7 @@ ACKNOWLEDGE = _Action(
     gettext_lazy("acknowledged"),
     gettext_lazy("Order %(name)s is acknowledged at topi."),
     gettext_lazy("Order %(name)s was already acknowledged at topi."),
-    lambda client, topi_id: client.acknowledge_order(topi_id),
+    TopiClient.acknowledge_order,
     ORDER_EDGES,
 )
 CONFIRM = _Action(
@@ -155,7 +154,7 @@ CONFIRM = _Action(
     gettext_lazy("confirmed"),
     gettext_lazy("Order %(name)s is confirmed at topi: its rental contracts are active."),
     gettext_lazy("Order %(name)s was already confirmed at topi."),
-    lambda client, topi_id: client.accept_order(topi_id),
+    TopiClient.accept_order,
     ORDER_EDGES,
 )
 REJECT = _Action(
@@ -164,7 +163,7 @@ REJECT = _Action(
     gettext_lazy("rejected"),
     gettext_lazy("Order %(name)s is rejected at topi."),
     gettext_lazy("Order %(name)s was already rejected at topi."),
-    lambda client, topi_id: client.reject_order(topi_id),
+    TopiClient.reject_order,
     ORDER_EDGES,
 )
 VOID = _Action(
@@ -173,7 +172,7 @@ VOID = _Action(
     gettext_lazy("voided"),
     gettext_lazy("Offer %(name)s is voided at topi."),
     gettext_lazy("Offer %(name)s was already voided at topi."),
-    lambda client, topi_id: client.void_offer(topi_id),
+    TopiClient.void_offer,
     OFFER_EDGES,
 )
 
@@ -205,7 +204,7 @@ def void(offer: Offer, user: Any = None, *, origin: str = Origin.ADMIN) -> Outco
     return _act(offer, VOID, user, origin)
 
 
-def resync(obj: R, user: Any = None, *, origin: str = Origin.SYNC) -> Outcome[R]:
+def resync(obj: R, user: Any = None, *, origin: str = Origin.ADMIN) -> Outcome[R]:
     """Fetch the order or offer from topi and apply it; a draft offer is looked up by reference."""
     _check_environment(obj)
     result: SyncResult[R]
@@ -222,10 +221,9 @@ def resync(obj: R, user: Any = None, *, origin: str = Origin.SYNC) -> Outcome[R]
         ) from exc
     instance = result.instance
     if result.steps:
-        statuses = [result.steps[0].source, *(edge.target for edge in result.steps)]
         message = _("%(name)s re-synced from topi: %(steps)s.") % {
             "name": _title(instance),
-            "steps": " → ".join(_label(instance, status) for status in statuses),
+            "steps": " → ".join(_label(instance, status) for status in result.statuses),
         }
     else:
         message = _("%(name)s re-synced from topi: it is %(status)s.") % {
@@ -333,7 +331,7 @@ def _after_refusal(
 # -- shipping ------------------------------------------------------------------------------------
 
 
-def shippable_units(order: Order) -> list[ShippableUnit]:
+def shippable_units(order: Order, assets: list[Asset] | None = None) -> list[ShippableUnit]:
     """The order's units that can still be shipped, in asset order.
 
     topi matches a shipment's entries to units by product reference, so units are counted per
@@ -341,7 +339,8 @@ def shippable_units(order: Order) -> list[ShippableUnit]:
     or this shop recorded as shipped (whichever is more, so a re-sync that failed after a
     shipment never lets a unit be sent twice).
     """
-    assets = list(order.assets.order_by("pk"))
+    if assets is None:
+        assets = list(order.assets.order_by("pk"))
     recorded: Counter[tuple[str, str]] = Counter()
     recorded_assets: set[str] = set()
     for shipment in order.shipments.all():
@@ -414,7 +413,7 @@ def ship(
             failure: TopiError | None = exc
         else:
             failure = None
-            shipment = Shipment.objects.create(
+            Shipment.objects.create(
                 order=locked,
                 tracking_url=body.get("tracking_url", ""),
                 serial_numbers=entries,
@@ -438,13 +437,13 @@ def ship(
             "%(count)d item(s) of order %(name)s were shipped at topi, but the order could not "
             "be re-synced (%(error)s). Re-sync it later to see its new status."
         ) % {"count": len(entries), "name": _name(locked), "error": exc}
-        return Outcome(locked, message, changed=True, warning=True, shipment=shipment)
+        return Outcome(locked, message, changed=True, warning=True)
     message = _("%(count)d item(s) of order %(name)s shipped at topi; the order is %(status)s.") % {
         "count": len(entries),
         "name": _name(fresh),
         "status": fresh.get_status_display(),
     }
-    return Outcome(fresh, message, changed=True, shipment=shipment)
+    return Outcome(fresh, message, changed=True)
 
 
 def _shipment_body(
@@ -455,8 +454,9 @@ def _shipment_body(
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """topi's createShipment body and the entries kept locally, or ``FulfilmentError``."""
     errors: dict[str, list[str]] = defaultdict(list)
-    units = {unit.asset.topi_id: unit for unit in shippable_units(order)}
-    known = {asset.topi_id: asset for asset in order.assets.all()}
+    assets = list(order.assets.order_by("pk"))
+    units = {unit.asset.topi_id: unit for unit in shippable_units(order, assets)}
+    known = {asset.topi_id: asset for asset in assets}
     if not items:
         errors["items"].append(_("Choose at least one item to ship."))
     seen: set[str] = set()

@@ -32,7 +32,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from django_topi import signals
-from django_topi.client.client import TOPI_ID
+from django_topi.client import TOPI_ID
 from django_topi.conf import topi_settings
 from django_topi.models import Asset, Offer, OfferLine, Order, StatusChange, WebhookEvent
 from django_topi.money import format_money
@@ -72,6 +72,11 @@ class SyncResult(Generic[R]):
     stale: bool = False
     conflict: str = ""
     changed: bool = False
+
+    @property
+    def statuses(self) -> list[str]:
+        """The walk, status by status: ``["created", "confirmed", "completed"]`` (empty if none)."""
+        return [self.steps[0].source, *(edge.target for edge in self.steps)] if self.steps else []
 
 
 def apply_offer_payload(

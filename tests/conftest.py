@@ -96,3 +96,9 @@ def web():
     from django.test import Client
 
     return Client()
+
+
+@pytest.fixture
+def sleeps_off(settings):
+    """No waiting between the client's retries (for tests that count attempts)."""
+    settings.TOPI = {**settings.TOPI, "RETRY_BACKOFF": 0}

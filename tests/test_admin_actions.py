@@ -350,12 +350,16 @@ def test_bulk_confirm(admin_client, mocked):
 
 
 def test_bulk_resync(admin_client, mocked):
-    order = make_order("confirmed")
+    order = make_order("acknowledged")
     mocked.get(ORDER_URL, json=payloads.order("confirmed"))
 
     response = run_action(admin_client, Order, "resync_selected", [order])
 
-    assert shown(response) == [("success", "Order SO-100234 re-synced from topi: it is confirmed.")]
+    assert shown(response) == [
+        ("success", "Order SO-100234 re-synced from topi: acknowledged → confirmed.")
+    ]
+    last = Order.objects.get().status_changes.last()
+    assert (last.target, last.origin, last.user.username) == ("confirmed", "admin", "admin")
 
 
 def test_an_order_topi_already_moved_is_reported_as_information(admin_client, mocked):

@@ -67,11 +67,12 @@ def overview_calls(mocked: responses.RequestsMock) -> list[responses.Call]:
 
 
 def test_the_cart_total_is_topis_summary(mocked):
-    mocked.post(OVERVIEW_URL, json=overview())
+    # Worded unlike django-topi's own formatting of the amount, so the summary is what shows.
+    mocked.post(OVERVIEW_URL, json=overview(summary="Ab 123,45 € im Monat mieten"))
 
     html = render("{% topi_cart_rental_overview cart %}", cart=cart())
 
-    assert html == '<p class="topi-cart-rental-overview">Rent with topi from €123.45/month</p>\n'
+    assert html == '<p class="topi-cart-rental-overview">Ab 123,45 € im Monat mieten</p>\n'
 
 
 def test_without_a_summary_the_total_is_formatted_in_german(mocked):
@@ -230,3 +231,17 @@ def test_the_button_and_the_total_on_one_page_make_one_call(mocked, settings):
     assert "€123.45/month" in html
     assert BUTTON in html
     assert len(overview_calls(mocked)) == 1
+
+
+def test_the_cart_adapter_is_asked_once_per_page(mocked, settings):
+    from tests import adapters
+
+    mocked.post(OVERVIEW_URL, json=overview())
+    calls = []
+    settings.TOPI = {**settings.TOPI, "CART_ADAPTER": lambda request: calls.append(1) or cart()}
+
+    render("{% topi_button %}{% topi_cart_rental_overview %}")
+
+    assert len(calls) == 1
+    assert len(overview_calls(mocked)) == 1
+    assert adapters.CURRENT_CART is None

@@ -376,7 +376,7 @@ def test_resync_applies_topis_order_and_names_the_steps(mocked, staff):
     assert timeline(Order.objects.get())[-1] == (
         "confirmed",
         "partially_fulfilled",
-        "sync",
+        "admin",
         "alice",
     )
 

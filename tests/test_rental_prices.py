@@ -297,3 +297,22 @@ def test_the_request_a_page_sends_fits_topis_spec(topi_prices):
         )
         == []
     )
+
+
+def test_a_page_does_not_retry_a_failing_topi(mocked, sleeps_off):
+    mocked.post(PRICES_URL, status=503)
+
+    render(LISTING, products=list(numbered(2)))
+
+    assert len(price_calls(mocked)) == 1  # no retries while a customer waits for the page
+
+
+def test_without_a_cache_a_failure_is_remembered_for_the_rest_of_the_page(mocked, settings):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+    mocked.post(PRICES_URL, body=requests.ConnectionError("refused"))
+    page = "{% load topi %}{% for p in products %}{% topi_rental_price p %}{% endfor %}"
+
+    html = render(page, products=list(numbered(5)))
+
+    assert html == ""
+    assert len(price_calls(mocked)) == 1

@@ -437,11 +437,17 @@ def test_void_and_resync_an_offer(staff, mocked):
     mocked.get(OFFER_URL, json=payloads.offer("voided"))
 
     voided = staff.post(f"{BASE}/offers/{OFFER_ID}/void/")
+    gets_before = sum(
+        c.request.method == "GET" and c.request.url == OFFER_URL for c in mocked.calls
+    )
     resynced = staff.post(f"{BASE}/offers/{OFFER_ID}/resync/")
+    gets_after = sum(c.request.method == "GET" and c.request.url == OFFER_URL for c in mocked.calls)
 
     assert voided.status_code == 200
     assert voided.json()["offer"]["status"] == "voided"
     assert resynced.json()["detail"] == "Offer SO-100234 re-synced from topi: it is voided."
+    assert gets_after == gets_before + 1  # the re-sync asked topi
+    assert Offer.objects.get().status_changes.last().origin == "api"
 
 
 def test_void_needs_the_void_permission(mocked):

@@ -133,8 +133,8 @@ class TopiClient:
         )
 
     @classmethod
-    def from_settings(cls) -> TopiClient:
-        """A client configured from ``settings.TOPI``."""
+    def from_settings(cls, *, max_retries: int | None = None) -> TopiClient:
+        """A client configured from ``settings.TOPI`` (``max_retries`` may override it)."""
         from django_topi.conf import topi_settings
 
         endpoints = topi_settings.endpoints
@@ -144,7 +144,7 @@ class TopiClient:
             api_base_url=endpoints.api_base_url,
             token_url=endpoints.token_url,
             timeout=topi_settings.TIMEOUT,
-            max_retries=topi_settings.MAX_RETRIES,
+            max_retries=topi_settings.MAX_RETRIES if max_retries is None else max_retries,
             retry_backoff=topi_settings.RETRY_BACKOFF,
             retry_after_max=topi_settings.RETRY_AFTER_MAX,
             cache_alias=topi_settings.CACHE_ALIAS,
@@ -473,8 +473,11 @@ class TopiClient:
 _local = threading.local()
 
 
-def get_client() -> TopiClient:
-    """The client for the current ``settings.TOPI``, reused per thread for connection pooling."""
+def get_client(*, max_retries: int | None = None) -> TopiClient:
+    """The client for the current ``settings.TOPI``, reused per thread for connection pooling.
+
+    ``max_retries=0`` gives the client for a customer's page, which must not wait for retries.
+    """
     from django_topi.conf import topi_settings
 
     fingerprint = (
@@ -482,14 +485,15 @@ def get_client() -> TopiClient:
         topi_settings.CLIENT_ID,
         topi_settings.CLIENT_SECRET,
         topi_settings.TIMEOUT,
-        topi_settings.MAX_RETRIES,
+        topi_settings.MAX_RETRIES if max_retries is None else max_retries,
         topi_settings.RETRY_BACKOFF,
         topi_settings.RETRY_AFTER_MAX,
         topi_settings.CACHE_ALIAS,
         topi_settings.TOKEN_REFRESH_MARGIN,
     )
-    cached: tuple[Any, TopiClient] | None = getattr(_local, "client", None)
-    if cached is None or cached[0] != fingerprint:
-        cached = (fingerprint, TopiClient.from_settings())
-        _local.client = cached
-    return cached[1]
+    clients: dict[Any, TopiClient] = _local.__dict__.setdefault("clients", {})
+    if fingerprint not in clients:
+        if len(clients) >= 4:  # settings changed since (tests do that): forget the old ones
+            clients.clear()
+        clients[fingerprint] = TopiClient.from_settings(max_retries=max_retries)
+    return clients[fingerprint]

@@ -40,13 +40,16 @@ def _memo_holder(context: template.Context) -> Any:
 
 
 def _shop_cart(context: template.Context) -> Cart | None:
-    """The cart ``TOPI["CART_ADAPTER"]`` gives for this request, if any."""
+    """The cart ``TOPI["CART_ADAPTER"]`` gives for this request, asked once per request."""
     request = context.get("request")
     adapter = topi_settings.import_adapter("CART_ADAPTER")
     if request is None or adapter is None:
         return None
-    cart = adapter(request)
-    return cart if isinstance(cart, Cart) else None
+    if not hasattr(request, "_topi_cart"):
+        cart = adapter(request)
+        request._topi_cart = cart if isinstance(cart, Cart) else None
+    found: Cart | None = request._topi_cart
+    return found
 
 
 def _checkout_refused(context: template.Context, cart: Cart | None) -> str | None:

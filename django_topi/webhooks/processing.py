@@ -24,8 +24,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from django_topi import signals
-from django_topi.client import TopiError, TopiNotFound, get_client
-from django_topi.client.client import TOPI_ID
+from django_topi.client import TOPI_ID, TopiError, TopiNotFound, get_client
 from django_topi.conf import topi_settings
 from django_topi.models import Origin, WebhookEvent
 from django_topi.sync import OFFER, ORDER, apply_offer_payload, apply_order_payload

@@ -8,17 +8,16 @@ fetched in full only when it is new here or its status differs (``--full`` fetch
 from __future__ import annotations
 
 from argparse import ArgumentParser
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, time
 from datetime import timezone as dt_timezone
-from itertools import islice
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
+from django_topi.catalog import batched
 from django_topi.client import TopiAPIError, TopiAuthError, TopiError, TopiUnavailable, get_client
 from django_topi.management.progress import Progress
 from django_topi.models import Order, Origin
@@ -39,13 +38,6 @@ def since(text: str) -> str:
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment)
     return moment.astimezone(dt_timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def batches(rows: Iterable[Any], size: int = BATCH) -> Iterator[list[Any]]:
-    """``rows`` in lists of ``size``, pulled lazily."""
-    iterator = iter(rows)
-    while batch := list(islice(iterator, size)):
-        yield batch
 
 
 @dataclass
@@ -160,7 +152,7 @@ class Command(BaseCommand):
         total = self.total(self.client.list_orders, "orders")
         rows = self.client.iter_orders(page_size=self.options["page_size"], **self.filters())
         with self.progress("orders", total) as progress:
-            for batch in batches(rows):
+            for batch in batched(rows, BATCH):
                 ids = [row.get("id") for row in batch if isinstance(row, dict)]
                 known = dict(Order.objects.filter(topi_id__in=ids).values_list("topi_id", "status"))
                 for row in batch:
@@ -227,7 +219,7 @@ class Command(BaseCommand):
         if result.created:
             what = f"new, {instance.status}"
         elif result.steps:
-            what = " → ".join([result.steps[0].source, *(edge.target for edge in result.steps)])
+            what = " → ".join(result.statuses)
         else:
             what = f"details updated, {instance.status}"
         line = f"{name} {instance.topi_id} ({instance.seller_offer_reference}): {what}"
