@@ -29,7 +29,7 @@ from datetime import datetime
 from datetime import timezone as dt_timezone
 from decimal import Decimal
 from itertools import islice
-from typing import IO, Any, NamedTuple, TypeVar
+from typing import IO, Any, NamedTuple
 
 import requests
 from django.core.cache import BaseCache, caches
@@ -37,6 +37,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils import formats, translation
 from django.utils.translation import gettext as _
 
+from django_topi.batching import batched
 from django_topi.cart import REFERENCE, Cart
 from django_topi.client import (
     TopiAPIError,
@@ -59,7 +60,6 @@ from django_topi.money import (
 
 logger = logging.getLogger("django_topi.catalog")
 
-T = TypeVar("T")
 JSON = Any
 
 #: ``AddProduct.seller_product_type`` as topi's spec enumerates it.
@@ -337,15 +337,6 @@ def as_catalog_product(obj: object) -> CatalogProduct | None:
             f"not {type(product).__name__}"
         )
     return product
-
-
-def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
-    """Lists of up to ``size`` items, reading ``items`` only as far as the current list."""
-    if size < 1:
-        raise ValueError("a batch holds at least one item")
-    iterator = iter(items)
-    while batch := list(islice(iterator, size)):
-        yield batch
 
 
 # -- pushing the catalog -------------------------------------------------------------------------

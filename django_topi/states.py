@@ -107,6 +107,10 @@ ORDER_INITIAL = OrderStatus.CREATED.value
 ORDER_STATUS_ALIASES = {OrderStatus.ACCEPTED.value: OrderStatus.CONFIRMED.value}
 OFFER_STATUS_ALIASES: dict[str, str] = {}
 
+#: The statuses django-topi applies when topi reports them (``draft`` is never topi's word).
+REPORTED_OFFER_STATUSES = frozenset(OfferStatus.values) - {OfferStatus.DRAFT.value}
+REPORTED_ORDER_STATUSES = frozenset(OrderStatus.values)
+
 
 def terminal_statuses(edges: Iterable[Edge], statuses: Iterable[str]) -> frozenset[str]:
     """The statuses no edge leaves."""

@@ -32,8 +32,8 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from django_topi import signals
-from django_topi.client import TOPI_ID
 from django_topi.conf import topi_settings
+from django_topi.ids import TOPI_ID
 from django_topi.models import Asset, Offer, OfferLine, Order, StatusChange, WebhookEvent
 from django_topi.money import format_money
 from django_topi.states import (
@@ -43,6 +43,8 @@ from django_topi.states import (
     ORDER_EDGES,
     ORDER_INITIAL,
     ORDER_STATUS_ALIASES,
+    REPORTED_OFFER_STATUSES,
+    REPORTED_ORDER_STATUSES,
     Edge,
     OfferStatus,
     OrderStatus,
@@ -512,7 +514,7 @@ OFFER = _Kind(
     edges=OFFER_EDGES,
     initial=OFFER_INITIAL,
     aliases=OFFER_STATUS_ALIASES,
-    reportable=frozenset(OfferStatus.values) - {OfferStatus.DRAFT.value},
+    reportable=REPORTED_OFFER_STATUSES,
     refresh=_refresh_offer,
     after_save=_after_offer_save,
     check=_offer_amount_conflict,
@@ -529,7 +531,7 @@ ORDER = _Kind(
     edges=ORDER_EDGES,
     initial=ORDER_INITIAL,
     aliases=ORDER_STATUS_ALIASES,
-    reportable=frozenset(OrderStatus.values),
+    reportable=REPORTED_ORDER_STATUSES,
     refresh=_refresh_order,
     after_save=_after_order_save,
     check=_no_conflict,

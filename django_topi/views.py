@@ -13,8 +13,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from django_topi.checkout import CheckoutFailed, owns, start_checkout
-from django_topi.client import TOPI_ID, TopiError, get_client
+from django_topi.client import TopiError, get_client
 from django_topi.conf import topi_settings
+from django_topi.ids import TOPI_ID
 from django_topi.models import Offer, Origin
 from django_topi.states import OfferStatus
 from django_topi.sync import apply_offer_payload

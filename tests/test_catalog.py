@@ -9,12 +9,12 @@ from decimal import Decimal
 
 import pytest
 
+from django_topi.batching import batched
 from django_topi.catalog import (
     CSV_COLUMNS,
     CatalogProduct,
     Category,
     ProductReference,
-    batched,
     write_catalog_csv,
 )
 from tests import openapi_spec
@@ -109,14 +109,14 @@ def test_everything_topi_would_refuse_is_named(changes, problem):
     assert problem in problems[0]
 
 
-@pytest.mark.skipif(not openapi_spec.spec_available(), reason=openapi_spec.SKIP_REASON)
+@pytest.mark.contract
 def test_the_import_body_fits_topis_spec():
     body = json.dumps({"products": [full_laptop().to_topi(), laptop().to_topi()]})
 
     assert openapi_spec.request_problems("catalog#importCatalog", "POST", IMPORT_URL, body) == []
 
 
-@pytest.mark.skipif(not openapi_spec.spec_available(), reason=openapi_spec.SKIP_REASON)
+@pytest.mark.contract
 def test_the_pricing_request_fits_topis_spec():
     body = json.dumps({"pricing_requests": [laptop().pricing_request()]})
     url = IMPORT_URL.replace("import", "list-recommended-rental-prices")

@@ -1,6 +1,6 @@
 """HTTP client for topi's Seller API: ``TopiClient``, ``get_client()`` and the error classes."""
 
-from django_topi.client.client import TOPI_ID, TopiClient, get_client
+from django_topi.client.client import TopiClient, get_client
 from django_topi.client.errors import (
     TopiAPIError,
     TopiAuthError,
@@ -10,6 +10,7 @@ from django_topi.client.errors import (
     TopiUnavailable,
     TopiUnprocessable,
 )
+from django_topi.ids import TOPI_ID
 
 __all__ = [
     "TOPI_ID",

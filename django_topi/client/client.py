@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import logging
 import random
-import re
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -40,11 +39,11 @@ from django_topi.client.errors import (
     TopiUnavailable,
     TopiUnprocessable,
 )
+from django_topi.ids import TOPI_ID
 
 logger = logging.getLogger("django_topi.client")
 
 JSON = Any
-TOPI_ID = re.compile(r"^[0-9A-Za-z\-]+$")
 USER_AGENT = f"django-topi/{__version__} (Django/{django.get_version()}; python-requests/{requests.__version__})"
 #: Statuses worth another try for a request that is safe to repeat.
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})

@@ -24,10 +24,12 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from django_topi import signals
-from django_topi.client import TOPI_ID, TopiError, TopiNotFound, get_client
+from django_topi.client import TopiError, TopiNotFound, get_client
 from django_topi.conf import topi_settings
+from django_topi.ids import TOPI_ID
 from django_topi.models import Origin, WebhookEvent
-from django_topi.sync import OFFER, ORDER, apply_offer_payload, apply_order_payload
+from django_topi.states import REPORTED_OFFER_STATUSES, REPORTED_ORDER_STATUSES
+from django_topi.sync import apply_offer_payload, apply_order_payload
 
 logger = logging.getLogger("django_topi.webhooks")
 
@@ -72,9 +74,9 @@ def classify(body: bytes) -> Shape:
     if not isinstance(payload, Mapping):
         return Shape(Kind.UNKNOWN, problem="the body is not a JSON object")
     if "offer_id" in payload or "assets" in payload:
-        kind, statuses = Kind.ORDER, ORDER.reportable
+        kind, statuses = Kind.ORDER, REPORTED_ORDER_STATUSES
     elif "lines" in payload or "checkout_redirect_url" in payload:
-        kind, statuses = Kind.OFFER, OFFER.reportable
+        kind, statuses = Kind.OFFER, REPORTED_OFFER_STATUSES
     else:
         return Shape(Kind.UNKNOWN, problem="neither an offer nor an order")
     topi_id, status = payload.get("id"), payload.get("status")

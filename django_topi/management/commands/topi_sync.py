@@ -17,7 +17,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
-from django_topi.catalog import batched
+from django_topi.batching import batched
 from django_topi.client import TopiAPIError, TopiAuthError, TopiError, TopiUnavailable, get_client
 from django_topi.management.progress import Progress
 from django_topi.models import Order, Origin
