@@ -2,16 +2,47 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 import responses
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from django_topi.client import TopiClient
+from tests import clock, payloads
 
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--clock-shift",
+        default=os.environ.get("TOPI_TEST_CLOCK_SHIFT", ""),
+        metavar="3y",
+        help="run with the clock moved by 3y, -90d or 12h (env TOPI_TEST_CLOCK_SHIFT); "
+        ".ci/run moves it three years ahead to catch tests that depend on today's date",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    shift = config.getoption("--clock-shift")
+    if shift:
+        destination, traveller = clock.start(shift)
+        config.add_cleanup(traveller.stop)
+        config.stash[CLOCK] = (
+            f"clock shifted by {shift}: the suite starts at {destination:%Y-%m-%d %H:%M} UTC"
+        )
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    return config.stash.get(CLOCK, None)
+
+
+CLOCK = pytest.StashKey[str]()
 API = "https://seller-api-sandbox.topi-sandbox.eu"
 TOKEN_URL = "https://identity.topi-sandbox.eu/oauth2/token"
 SECRET = "test-secret-value"
@@ -22,6 +53,12 @@ def _clear_cache() -> Iterator[None]:
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _payload_instants() -> None:
+    """topi payloads built in this test carry instants relative to its start."""
+    payloads.start_of_test()
 
 
 @pytest.fixture(autouse=True)
@@ -96,6 +133,43 @@ def web():
     from django.test import Client
 
     return Client()
+
+
+class QueryBudget:
+    """``with query_budget(20, "a checkout"):`` fails unless the block makes exactly 20 queries
+    (``{"sqlite": 19, "postgresql": 18}`` where the database decides).
+
+    A budget sits at what the code measures, not under a loose ceiling, so an extra query is
+    noticed the day it is added, and a saved one lowers the budget. The failure names the figure
+    and lists the SQL.
+    """
+
+    @contextmanager
+    def __call__(self, budget: int | dict[str, int], what: str) -> Iterator[CaptureQueriesContext]:
+        if isinstance(budget, dict):
+            budget = budget[connection.vendor]  # e.g. SQLite splits a large bulk insert
+        with CaptureQueriesContext(connection) as captured:
+            yield captured
+        measured = len(captured.captured_queries)
+        if measured != budget:
+            statements = "\n".join(
+                f"{number:>3}. {query['sql'][:300]}"
+                for number, query in enumerate(captured.captured_queries, start=1)
+            )
+            advice = (
+                f"lower the budget to {measured}"
+                if measured < budget
+                else "remove the new query, or raise the budget and say why"
+            )
+            pytest.fail(
+                f"{what} made {measured} queries; its budget is {budget}: {advice}.\n{statements}",
+                pytrace=False,
+            )
+
+
+@pytest.fixture
+def query_budget() -> QueryBudget:
+    return QueryBudget()
 
 
 @pytest.fixture

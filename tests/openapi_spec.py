@@ -1,7 +1,7 @@
 """topi's OpenAPI spec as a test oracle: requests we send and answers we parse must fit it.
 
-The spec is topi's document, not ours: it is read from ``TOPI_OPENAPI_SPEC`` or from
-``../shared/topi/openapi.yaml`` beside the checkout, and never copied into this repository.
+The spec is topi's document, kept unchanged in ``tests/contract/topi-openapi.yaml`` (its README
+says where from and when); ``TOPI_OPENAPI_SPEC`` points the tests at another copy.
 """
 
 from __future__ import annotations
@@ -18,24 +18,29 @@ import yaml
 from openapi_schema_validator import OAS30ReadValidator, OAS30WriteValidator, oas30_format_checker
 
 REPO = Path(__file__).resolve().parent.parent
-SPEC_PATH = Path(
-    os.environ.get("TOPI_OPENAPI_SPEC") or REPO.parent / "shared" / "topi" / "openapi.yaml"
-)
-SKIP_REASON = (
-    f"topi's OpenAPI spec is not at {SPEC_PATH}; set TOPI_OPENAPI_SPEC to its path to run the "
-    "contract tests"
-)
+#: The copy in this repository, and the team's reference copy beside the checkout (if any).
+BUNDLED_SPEC = REPO / "tests" / "contract" / "topi-openapi.yaml"
+REFERENCE_SPEC = REPO.parent / "shared" / "topi" / "openapi.yaml"
 METHODS = ("get", "post", "put", "patch", "delete")
 
 
-def spec_available() -> bool:
-    return SPEC_PATH.is_file()
+def spec_path() -> Path:
+    """``TOPI_OPENAPI_SPEC`` if set, else the copy in this repository."""
+    return Path(os.environ.get("TOPI_OPENAPI_SPEC") or BUNDLED_SPEC)
+
+
+def load_spec() -> dict[str, Any]:
+    return _load(spec_path())
 
 
 @cache
-def load_spec() -> dict[str, Any]:
+def _load(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"topi's OpenAPI spec is not at {path}: TOPI_OPENAPI_SPEC names a missing file"
+        )
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    with SPEC_PATH.open(encoding="utf-8") as handle:
+    with path.open(encoding="utf-8") as handle:
         spec: dict[str, Any] = yaml.load(handle, Loader=loader)  # noqa: S506 (a safe loader)
     return spec
 

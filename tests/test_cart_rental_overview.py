@@ -99,7 +99,7 @@ def test_the_request_sends_unit_prices_with_quantities(mocked):
     }  # fmt: skip
 
 
-@pytest.mark.skipif(not openapi_spec.spec_available(), reason=openapi_spec.SKIP_REASON)
+@pytest.mark.contract
 def test_the_request_fits_topis_spec(mocked):
     mocked.post(OVERVIEW_URL, json=overview())
 

@@ -277,7 +277,7 @@ def test_without_a_catalog_adapter_the_command_says_what_to_set(mocked):
         run("topi_sync_catalog")
 
 
-@pytest.mark.skipif(not openapi_spec.spec_available(), reason=openapi_spec.SKIP_REASON)
+@pytest.mark.contract
 def test_the_batches_fit_topis_spec(mocked, catalog):
     catalog([laptop(manufacturer="Lenovo", ean="0719726100000"), *numbered(2)])
     mocked.add_callback(responses.POST, IMPORT_URL, callback=topi_importing())
@@ -341,7 +341,7 @@ def test_csv_creates_a_job_uploads_the_file_and_polls_until_done(csv_job, catalo
     assert out.rstrip().endswith("Done.")
 
 
-@pytest.mark.skipif(not openapi_spec.spec_available(), reason=openapi_spec.SKIP_REASON)
+@pytest.mark.contract
 def test_the_csv_job_request_fits_topis_spec(csv_job, catalog):
     catalog(numbered(1))
     csv_job.get(JOB_URL, json=job("completed", processed=1, succeeded=1))
@@ -521,7 +521,7 @@ def test_check_products_when_topi_is_down_fails_the_command(mocked, catalog):
         run("topi_check_products")
 
 
-@pytest.mark.skipif(not openapi_spec.spec_available(), reason=openapi_spec.SKIP_REASON)
+@pytest.mark.contract
 def test_check_products_request_fits_topis_spec(mocked, catalog):
     catalog(numbered(2))
     mocked.post(CHECK_URL, json={"products": []})

@@ -7,9 +7,11 @@ client returns, error examples as the matching ``TopiError`` subclass with topi'
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -23,13 +25,54 @@ from django_topi.client import (
     TopiUnavailable,
     TopiUnprocessable,
 )
-from tests import openapi_spec
+from tests import openapi_spec, payloads
 from tests.conftest import API
 
-if not openapi_spec.spec_available():
-    pytest.skip(openapi_spec.SKIP_REASON, allow_module_level=True)
-
 pytestmark = pytest.mark.contract
+
+
+# -- the spec itself -----------------------------------------------------------------------------
+
+
+def recorded_hash() -> str:
+    readme = (openapi_spec.BUNDLED_SPEC.parent / "README.md").read_text(encoding="utf-8")
+    found = re.search(r"SHA-256: `([0-9a-f]{64})`", readme)
+    assert found, "tests/contract/README.md must record the spec's SHA-256"
+    return found[1]
+
+
+def test_the_bundled_spec_is_the_copy_its_readme_records_and_the_reference_copy():
+    """The copy is topi's file untouched; where the team's reference copy sits beside the
+    checkout (``../shared/topi/openapi.yaml``), an update there fails this until copied here."""
+    copies = [openapi_spec.BUNDLED_SPEC]
+    if openapi_spec.REFERENCE_SPEC.is_file():
+        copies.append(openapi_spec.REFERENCE_SPEC)
+
+    hashes = {path: hashlib.sha256(path.read_bytes()).hexdigest() for path in copies}
+
+    assert hashes == dict.fromkeys(copies, recorded_hash()), (
+        "the spec copies differ from the SHA-256 in tests/contract/README.md: copy topi's newer "
+        "file to tests/contract/topi-openapi.yaml, record its date and hash in the README, and "
+        "see what the contract tests say"
+    )
+
+
+def test_topi_openapi_spec_points_the_tests_at_another_copy(monkeypatch, tmp_path):
+    other = tmp_path / "openapi.yaml"
+    other.write_text("openapi: 3.0.3\npaths: {}\n", encoding="utf-8")
+    monkeypatch.setenv("TOPI_OPENAPI_SPEC", str(other))
+
+    assert openapi_spec.load_spec() == {"openapi": "3.0.3", "paths": {}}
+
+
+def test_a_missing_spec_is_an_error_not_a_skip(monkeypatch, tmp_path):
+    monkeypatch.setenv("TOPI_OPENAPI_SPEC", str(tmp_path / "nowhere.yaml"))
+
+    with pytest.raises(FileNotFoundError, match="TOPI_OPENAPI_SPEC names a missing file"):
+        openapi_spec.load_spec()
+
+
+# -- the client against the spec ------------------------------------------------------------------
 
 OFFER_ID = "739b63c2-9e58-4964-b38d-4ebb424de242"
 REFERENCE = {"source": "sap", "reference": "123ab-5343"}
@@ -38,7 +81,7 @@ ADDRESS = {"line1": "Musterstr. 1", "postal_code": "10243", "city": "Berlin", "c
 OFFER_BODY: dict[str, Any] = {
     "seller_offer_reference": "SO-100234",
     "sales_channel": "ecommerce",
-    "expires_at": "2030-01-02T12:00:00Z",
+    "expires_at": payloads.instant(timedelta(days=1)),
     "success_redirect": "https://shop.example/topi/return/success/",
     "exit_redirect": "https://shop.example/topi/return/exit/",
     "customer": {

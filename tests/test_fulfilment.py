@@ -474,8 +474,6 @@ def test_shipping_sends_one_entry_per_unit_with_its_serial_number(mocked, staff)
 def test_the_shipment_body_fits_topis_spec(mocked, staff):
     from tests import openapi_spec
 
-    if not openapi_spec.spec_available():
-        pytest.skip(openapi_spec.SKIP_REASON)
     order = make_order("confirmed")
     ship_ok(mocked, payloads.order("partially_fulfilled"))
 

@@ -286,7 +286,7 @@ def test_topis_answer_is_read_defensively():
     assert (only_terms.text, only_terms.months) == ("Rent with topi from €9.99/month", 24)
 
 
-@pytest.mark.skipif(not openapi_spec.spec_available(), reason=openapi_spec.SKIP_REASON)
+@pytest.mark.contract
 def test_the_request_a_page_sends_fits_topis_spec(topi_prices):
     render(LISTING, products=list(numbered(3)))
 

@@ -8,6 +8,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.test import override_settings
+from django.utils.dateparse import parse_datetime
 
 from django_topi import signals
 from django_topi.models import Asset, Offer, OfferLine, Order, StatusChange, WebhookEvent
@@ -53,8 +54,9 @@ def received():
 
 
 def test_a_new_offer_is_created_with_topis_data(django_capture_on_commit_callbacks):
+    payload = payloads.offer("accepted")
     with django_capture_on_commit_callbacks(execute=True):
-        result = apply_offer_payload(payloads.offer("accepted"), "webhook")
+        result = apply_offer_payload(payload, "webhook")
 
     offer = Offer.objects.get(topi_id=OFFER_ID)
     assert result.created is True
@@ -63,7 +65,7 @@ def test_a_new_offer_is_created_with_topis_data(django_capture_on_commit_callbac
     assert offer.seller_offer_reference == "SO-100234"
     assert (offer.company_name, offer.email) == ("Unicorn Corp", "alice@unicorn.example")
     assert (offer.currency, offer.amount_net, offer.amount_gross) == ("EUR", 263290, 313315)
-    assert offer.expires_at.isoformat() == "2026-11-29T09:31:35+00:00"
+    assert offer.expires_at == parse_datetime(payload["expires_at"])
     assert offer.customer["company"]["billing_address"]["city"] == "Berlin"
     assert offer.shipping_address["recipient_name"] == "Felix Wolf"
     assert [(line.title, line.quantity, line.price_net, line.product_reference)
