@@ -143,9 +143,9 @@ def test_return_pages_are_not_cached(web, mocked):
     assert "no-cache" in web.get(SUCCESS)["Cache-Control"]
 
 
-def test_return_view_query_count_is_bounded(web, mocked, django_assert_max_num_queries):
+def test_a_return_page_costs_its_query_budget(web, mocked, query_budget):
     own(web, "accepted")
-    with django_assert_max_num_queries(6):
+    with query_budget(2, "the success page of an accepted offer"):
         web.get(SUCCESS)
 
 
