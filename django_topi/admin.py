@@ -150,11 +150,24 @@ class ReadOnlyTabularInline(_TabularInline):
 # -- inlines -------------------------------------------------------------------------------------
 
 
+#: What a step of a timeline shows, in the inline and on its own page.
+TIMELINE_FIELDS = (
+    "source",
+    "target",
+    "transition",
+    "origin",
+    "user",
+    "webhook_event",
+    "note",
+    "created_at",
+)
+
+
 class StatusChangeInline(ReadOnlyTabularInline):
     """The status timeline of an offer or an order, oldest step first."""
 
     model = StatusChange
-    fields = ("source", "target", "transition", "origin", "user", "webhook_event", "created_at")
+    fields = TIMELINE_FIELDS
     ordering = ("created_at", "pk")
     verbose_name_plural = _("status timeline")
 
@@ -336,6 +349,13 @@ class TopiAction:
 
 Operation = Callable[[Any, Any], Outcome[Any]]
 
+RESOLVE_CONFLICT = TopiAction(
+    "resolve_conflict",
+    _("Mark conflict resolved"),
+    "resolve_conflict",
+    _("You checked the conflict with topi and settled it; the timeline keeps who and when."),
+)
+
 
 class RejectForm(forms.Form):
     reason = forms.CharField(
@@ -410,6 +430,9 @@ class TopiActionsAdmin(TopiRecordAdmin):
         # Re-syncing only asks topi for its truth, like a webhook: whoever may look may ask.
         return self.has_view_permission(request)
 
+    def has_resolve_conflict_permission(self, request: HttpRequest) -> bool:
+        return self._has_custom_permission(request, f"resolve_{self.opts.model_name}_conflict")
+
     def _has_custom_permission(self, request: HttpRequest, codename: str) -> bool:
         return bool(request.user.has_perm(f"{self.opts.app_label}.{codename}"))
 
@@ -419,6 +442,8 @@ class TopiActionsAdmin(TopiRecordAdmin):
 
     def applies(self, obj: Any, action: TopiAction) -> bool:
         """Whether ``action`` makes sense for ``obj`` in its current status."""
+        if action.name == "resolve_conflict":
+            return bool(obj.conflict)
         return True
 
     def topi_action(self, name: str) -> TopiAction:
@@ -467,6 +492,8 @@ class TopiActionsAdmin(TopiRecordAdmin):
         """The fulfilment function behind a button that needs no page."""
         if name == "resync":
             return fulfilment.resync
+        if name == "resolve_conflict":
+            return fulfilment.resolve_conflict
         raise ValueError(f"{name!r} has a page, or no operation")
 
     def object_for_action(self, request: HttpRequest, object_id: str, action: TopiAction) -> Any:
@@ -561,6 +588,10 @@ class TopiActionsAdmin(TopiRecordAdmin):
     def resync_selected(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         self.run_per_row(request, queryset, fulfilment.resync)
 
+    @admin.action(description=_("Mark conflicts resolved"), permissions=["resolve_conflict"])
+    def resolve_conflicts_selected(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        self.run_per_row(request, queryset.exclude(conflict=""), fulfilment.resolve_conflict)
+
 
 @admin.register(Offer)
 class OfferAdmin(TopiActionsAdmin):
@@ -619,6 +650,8 @@ class OfferAdmin(TopiActionsAdmin):
                     "sales_channel",
                     "checkout_redirect_url",
                     "expires_at",
+                    "superseded_by",
+                    "cart_fingerprint",
                     "shipping_json",
                     "metadata_json",
                 )
@@ -627,7 +660,7 @@ class OfferAdmin(TopiActionsAdmin):
         (_("Dates"), {"fields": ("topi_created_at", "created_at", "updated_at")}),
         (_("Last payload from topi"), {"fields": ("raw_json",), "classes": ("collapse",)}),
     )
-    actions = ["void_selected", "resync_selected"]
+    actions = ["void_selected", "resync_selected", "resolve_conflicts_selected"]
     topi_actions = (
         TopiAction(
             "void",
@@ -637,6 +670,7 @@ class OfferAdmin(TopiActionsAdmin):
             page="void",
         ),
         TopiAction("resync", _("Re-sync from topi"), "resync", _("Fetch the offer from topi.")),
+        RESOLVE_CONFLICT,
     )
 
     shipping_json = json_column("shipping", _("shipping"))
@@ -647,7 +681,7 @@ class OfferAdmin(TopiActionsAdmin):
     def applies(self, offer: Offer, action: TopiAction) -> bool:
         if action.name == "void":
             return bool(offer.topi_id) and can_proceed(offer.void)
-        return True
+        return super().applies(offer, action)
 
     @admin.display(description=_("topi dashboard"))
     def dashboard(self, offer: Offer) -> str:
@@ -769,19 +803,20 @@ class OrderAdmin(TopiActionsAdmin):
         "reject_selected",
         "ship_selected",
         "resync_selected",
+        "resolve_conflicts_selected",
     ]
     topi_actions = (
         TopiAction(
             "acknowledge",
             _("Acknowledge"),
             "acknowledge",
-            _("Tell topi the shop has received the order."),
+            _("Confirm to topi that the shop can fulfil the order."),
         ),
         TopiAction(
             "confirm",
             _("Confirm"),
             "confirm",
-            _("Tell topi the shop can fulfil the order: this activates the rental contracts."),
+            _("Accept the order at topi: this activates the rental contracts."),
         ),
         TopiAction(
             "reject",
@@ -792,6 +827,7 @@ class OrderAdmin(TopiActionsAdmin):
         ),
         TopiAction("ship", _("Ship…"), "ship", _("Report shipped units to topi."), page="ship"),
         TopiAction("resync", _("Re-sync from topi"), "resync", _("Fetch the order from topi.")),
+        RESOLVE_CONFLICT,
     )
 
     shipping_info_json = json_column("shipping_info", _("shipping"))
@@ -815,7 +851,7 @@ class OrderAdmin(TopiActionsAdmin):
             return can_proceed(getattr(order, action.name))
         if action.name == "ship":
             return fulfilment.can_ship(order) and bool(fulfilment.shippable_units(order))
-        return True
+        return super().applies(order, action)
 
     def immediate_operation(self, name: str) -> Operation:
         if name == "acknowledge":
@@ -955,19 +991,7 @@ class StatusChangeAdmin(ReadOnlyModelAdmin):
     fieldsets = (
         (
             None,
-            {
-                "fields": (
-                    "offer",
-                    "order",
-                    "source",
-                    "target",
-                    "transition",
-                    "origin",
-                    "user",
-                    "webhook_event",
-                    "created_at",
-                )
-            },
+            {"fields": ("offer", "order", *TIMELINE_FIELDS)},
         ),
     )
 

@@ -1,4 +1,4 @@
-"""App configuration: registers the system checks."""
+"""App configuration: registers the system checks and django-topi's own signal receivers."""
 
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
@@ -10,4 +10,4 @@ class TopiConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from django_topi import checks  # noqa: F401  (registers the checks)
+        from django_topi import checks, notifications  # noqa: F401  (register themselves)

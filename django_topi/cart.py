@@ -8,6 +8,8 @@ body of ``POST /v1/offers``.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -16,6 +18,7 @@ from datetime import timezone as dt_timezone
 from decimal import Decimal
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from django_topi.money import MoneyAmount, money_amount
@@ -280,36 +283,64 @@ class Cart:
         exit_redirect: str | None = None,
         product_source: str | None = None,
     ) -> dict[str, Any]:
-        """createOffer's body. Settings fill what is not given; raises ``CartError`` first."""
+        """createOffer's body, complete by topi's spec: settings fill what is not given, and
+        ``expires_at`` defaults to now plus the channel's offer lifetime. Raises ``CartError``
+        first."""
+        from django_topi.conf import topi_settings
+
+        content = self.offer_content(sales_channel=sales_channel, product_source=product_source)
+        if expires_at is None:
+            expires_at = timezone.now() + topi_settings.offer_lifetime(content["sales_channel"])
+        payload: dict[str, Any] = {
+            "seller_offer_reference": content.pop("seller_offer_reference"),
+            "sales_channel": content.pop("sales_channel"),
+            "expires_at": _utc(expires_at),
+        }
+        if success_redirect:
+            payload["success_redirect"] = success_redirect
+        if exit_redirect:
+            payload["exit_redirect"] = exit_redirect
+        return {**payload, **content}
+
+    def offer_content(
+        self, *, sales_channel: str | None = None, product_source: str | None = None
+    ) -> dict[str, Any]:
+        """What the offer is made of: everything createOffer sends but when it expires and
+        where the customer returns to. Raises ``CartError`` first."""
         from django_topi.conf import topi_settings
 
         channel = sales_channel or topi_settings.SALES_CHANNEL
         self.validate(channel)
         source = product_source or topi_settings.PRODUCT_REFERENCE_SOURCE
-        payload: dict[str, Any] = {
+        content: dict[str, Any] = {
             "seller_offer_reference": self.reference,
             "sales_channel": channel,
             "lines": [self._line_payload(line, source) for line in self.lines],
         }
-        if expires_at is not None:
-            payload["expires_at"] = _utc(expires_at)
-        if success_redirect:
-            payload["success_redirect"] = success_redirect
-        if exit_redirect:
-            payload["exit_redirect"] = exit_redirect
         if self.customer is not None and (customer := self.customer.to_topi()):
-            payload["customer"] = customer
+            content["customer"] = customer
         if self.shipping_address is not None:
-            payload["shipping_address"] = self.shipping_address.to_topi()
+            content["shipping_address"] = self.shipping_address.to_topi()
         if self.shipping is not None:
-            payload["shipping"] = {
+            content["shipping"] = {
                 "seller_shipping_reference": self.shipping.reference,
                 "price": self.shipping.price(),
                 "is_in_store_pickup": self.shipping.is_in_store_pickup,
             }
         if self.metadata:
-            payload["metadata"] = dict(self.metadata)
-        return payload
+            content["metadata"] = dict(self.metadata)
+        return content
+
+    def fingerprint(self, *, sales_channel: str | None = None) -> str:
+        """A SHA-256 of ``offer_content()``: lines, prices, quantities, shipping, customer and
+        addresses. Two carts with the same fingerprint make the same offer."""
+        canonical = json.dumps(
+            self.offer_content(sales_channel=sales_channel),
+            sort_keys=True,
+            separators=(",", ":"),
+            ensure_ascii=False,
+        )
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
     @staticmethod
     def _line_payload(line: CartLine, source: str) -> dict[str, Any]:

@@ -1,22 +1,30 @@
-"""Starting a topi checkout from the shop's cart, safely against double clicks and timeouts.
+"""Starting a topi checkout from the shop's cart, safely against double clicks, changed carts and
+timeouts.
 
 ``start_checkout(request)`` asks ``TOPI["CART_ADAPTER"]`` for the cart (prices never come from
-the browser), keeps a ``draft`` offer with its lines, calls createOffer, hands topi's answer to
-``django_topi.sync`` and returns the URL to send the customer to, exactly as topi gave it.
+the browser), keeps a ``draft`` offer with its lines and the cart's fingerprint, calls topi,
+hands topi's answer to ``django_topi.sync`` and returns the URL to send the customer to, exactly
+as topi gave it. topi calls an offer "a frozen copy of your shop's cart", so:
 
-Only one checkout per cart reference is in flight at a time: a second click finds the first
-offer and is sent to it. A timeout is resolved by asking topi for the offer by reference before
-anything is sent again, because topi refuses a second active offer with the same reference.
+* the same cart again (a double click, a retry) is sent to the offer already made for it;
+* a changed cart never reaches the old offer: the old one is replaced through topi's edit
+  (``PUT /v1/offers/{id}``, which voids it and creates its successor), or, if topi refuses the
+  edit, voided and followed by a new one;
+* while another click is talking to topi about the same cart, a click is answered at once with
+  ``CheckoutPending`` (ask again in a moment) instead of waiting in a web worker;
+* after a timeout, topi is asked for the offer by reference before anything is sent again,
+  because topi may have made it, and refuses a second active offer for one reference.
 """
 
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
@@ -26,6 +34,7 @@ from django_topi.cart import Cart
 from django_topi.client import (
     TopiAPIError,
     TopiAuthError,
+    TopiError,
     TopiNotFound,
     TopiUnavailable,
     TopiUnprocessable,
@@ -33,14 +42,19 @@ from django_topi.client import (
 )
 from django_topi.conf import topi_settings
 from django_topi.models import Offer, OfferLine, Origin
-from django_topi.states import OfferStatus
-from django_topi.sync import apply_offer_payload, record_draft
+from django_topi.states import OFFER_CLOSED, OfferStatus
+from django_topi.sync import PayloadError, apply_offer_payload, record_draft
 
 logger = logging.getLogger("django_topi.checkout")
 
 SESSION_KEY = "django_topi_offers"
-#: How long a second click waits for the first one's createOffer before giving up.
-IN_FLIGHT_POLL_SECONDS = 0.25
+#: How soon a client should ask again while another click is talking to topi.
+PENDING_RETRY_SECONDS = 2
+#: How often one click looks again when topi's answers change what it knew (an offer expired,
+#: an unknown offer turned out to be for another cart). Each look is bounded; so are the looks.
+MAX_LOOKS = 4
+#: topi's name for an edit refused because the customer already checked the offer out.
+ALREADY_CHECKED_OUT = "AlreadyCheckedOut"
 
 
 class CheckoutFailed(Exception):
@@ -54,6 +68,19 @@ class CheckoutFailed(Exception):
         self.status = status
 
 
+class CheckoutPending(CheckoutFailed):
+    """Another click is talking to topi about this cart: ask again in ``retry_after`` seconds."""
+
+    def __init__(self, offer: Offer) -> None:
+        super().__init__(
+            "pending",
+            _("Your topi checkout is being prepared. One moment, please."),
+            offer=offer,
+            status=202,
+        )
+        self.retry_after = PENDING_RETRY_SECONDS
+
+
 @dataclass
 class CheckoutStarted:
     offer: Offer
@@ -61,8 +88,18 @@ class CheckoutStarted:
     reused: bool = False
 
 
+@dataclass
+class _ToSend:
+    """A draft this click sends to topi, and the offer for this cart's earlier version (if
+    any) that it replaces."""
+
+    draft: Offer
+    predecessor: Offer | None
+
+
 def start_checkout(request: HttpRequest) -> CheckoutStarted:
-    """Create (or find) the topi offer for the request's cart; raise ``CheckoutFailed`` if not."""
+    """Create (or find) the topi offer for the request's cart; raise ``CheckoutFailed`` if not
+    (``CheckoutPending`` while another click for the same cart is talking to topi)."""
     cart = _cart(request)
     channel = topi_settings.SALES_CHANNEL
     problems = cart.problems(channel)
@@ -72,16 +109,54 @@ def start_checkout(request: HttpRequest) -> CheckoutStarted:
             _("This cart cannot be rented with topi yet: %(problems)s")
             % {"problems": " ".join(problems)},
         )
-    existing = _existing_offer(request, cart)
-    if isinstance(existing, CheckoutStarted):
-        return existing
-    previous_failure = existing.failure_code if existing is not None else ""
-    offer = _draft(request, cart, existing)
-    if isinstance(offer, CheckoutStarted):
-        return offer
-    if previous_failure == "timeout" and (found := _find_by_reference(offer)) is not None:
-        return found
-    return _create_at_topi(request, cart, offer)
+    fingerprint = cart.fingerprint(sales_channel=channel)
+    mine: set[int] = set()  # drafts this click has claimed, so a second look does not wait on them
+    for _look in range(MAX_LOOKS):
+        step = _next_step(request, cart, fingerprint, mine)
+        if isinstance(step, CheckoutStarted):
+            _remember(request, step.offer)
+            return step
+        if step is not None:
+            _remember(request, step.draft)
+            started = _send(request, cart, step.draft, step.predecessor)
+            if started is not None:
+                _remember(request, started.offer)
+                return started
+    logger.error("checkout of %s: topi's answers kept changing; giving up", cart.reference)
+    raise CheckoutFailed("unavailable", _unavailable(), status=503)
+
+
+def checkout_status(request: HttpRequest) -> CheckoutStarted | CheckoutFailed:
+    """What became of this cart's checkout, for a client that was told to ask again. Sends
+    nothing to topi: a ``CheckoutStarted`` once the offer for this very cart exists, else the
+    reason (``CheckoutPending`` while another click is still at it)."""
+    cart = _cart(request)
+    fingerprint = cart.fingerprint(sales_channel=topi_settings.SALES_CHANNEL)
+    offers = list(_open_offers(cart.reference))
+    for offer in offers:
+        if offer.status in (OfferStatus.PENDING_REVIEW, OfferStatus.ACCEPTED):
+            return _already_checked_out(offer)
+    for offer in offers:
+        if _same_cart_and_open(offer, fingerprint):
+            _remember(request, offer)
+            return CheckoutStarted(offer, offer.checkout_redirect_url, reused=True)
+    draft = next((offer for offer in offers if offer.status == OfferStatus.DRAFT), None)
+    if draft is not None and _in_flight(draft):
+        return CheckoutPending(draft)
+    return CheckoutFailed(
+        "not_started",
+        _("Your topi checkout could not be prepared. Please try again."),
+        offer=draft,
+        status=409,
+    )
+
+
+def _same_cart_and_open(offer: Offer, fingerprint: str) -> bool:
+    return (
+        offer.status == OfferStatus.CREATED
+        and offer.cart_fingerprint == fingerprint
+        and (offer.expires_at is None or offer.expires_at > timezone.now())
+    )
 
 
 def _cart(request: HttpRequest) -> Cart:
@@ -103,81 +178,139 @@ def _unavailable() -> str:
     return _("topi is not available right now. Please try again in a few minutes.")
 
 
-def _existing_offer(request: HttpRequest, cart: Cart) -> CheckoutStarted | Offer | None:
-    """An open offer for this cart: reuse it, wait for it, or refuse; ``None`` if there is none."""
-    environment = topi_settings.ENVIRONMENT
-    deadline = time.monotonic() + sum(topi_settings.TIMEOUT) + 2
-    while True:
-        offer = (
-            Offer.objects.filter(environment=environment, seller_offer_reference=cart.reference)
-            .exclude(status__in=[OfferStatus.VOIDED, OfferStatus.EXPIRED, OfferStatus.DECLINED])
-            .order_by("-created_at", "-pk")
-            .first()
+def _checked_out() -> str:
+    return _("This cart has already been checked out with topi.")
+
+
+def _already_checked_out(offer: Offer) -> CheckoutFailed:
+    return CheckoutFailed("already_checked_out", _checked_out(), offer=offer, status=409)
+
+
+def _checked_out_meanwhile(draft: Offer, exc: TopiError) -> CheckoutFailed:
+    """topi says the customer checked the earlier offer out while this click ran."""
+    return _failed(draft, "already_checked_out", _checked_out(), str(exc), status=409)
+
+
+# -- what this click does ------------------------------------------------------------------------
+
+
+def _open_offers(reference: str) -> QuerySet[Offer]:
+    """This cart's offers that a customer could still check out, newest first."""
+    return (
+        Offer.objects.filter(
+            environment=topi_settings.ENVIRONMENT, seller_offer_reference=reference
         )
-        if offer is None:
-            return None
+        .exclude(status__in=OFFER_CLOSED)
+        .order_by("-created_at", "-pk")
+    )
+
+
+def _next_step(
+    request: HttpRequest, cart: Cart, fingerprint: str, mine: set[int]
+) -> CheckoutStarted | _ToSend | None:
+    """The offer to send the customer to, the draft to send to topi, or ``None``: look again."""
+    offers = list(_open_offers(cart.reference))
+    for offer in offers:
         if offer.status in (OfferStatus.PENDING_REVIEW, OfferStatus.ACCEPTED):
-            raise CheckoutFailed(
-                "already_checked_out",
-                _("This cart has already been checked out with topi."),
-                offer=offer,
-                status=409,
-            )
-        if offer.status == OfferStatus.CREATED:
-            reusable = _reusable(offer)
-            if reusable is not None:
-                _remember(request, offer)
-                return reusable
-            continue  # topi says it expired meanwhile: look again
-        if offer.failure_code or time.monotonic() > deadline:
-            return offer  # a draft that failed (or whose worker died): retry with it
-        time.sleep(IN_FLIGHT_POLL_SECONDS)  # another click is talking to topi right now
+            raise _already_checked_out(offer)
+        if offer.status == OfferStatus.CREATED and not _open_at_topi(offer):
+            return None  # topi says it expired: look again
+    for offer in offers:
+        if offer.status == OfferStatus.CREATED and offer.cart_fingerprint == fingerprint:
+            return CheckoutStarted(offer, offer.checkout_redirect_url, reused=True)
+    # Any created offer left is for another version of this cart: the new one replaces it.
+    predecessor = next((o for o in offers if o.status == OfferStatus.CREATED), None)
+    draft = next((offer for offer in offers if offer.status == OfferStatus.DRAFT), None)
+    if draft is None:
+        draft = _new_draft(request, cart, fingerprint)
+        mine.add(draft.pk)
+        return _ToSend(draft, predecessor)
+    if draft.pk in mine:
+        _fill_draft(draft, cart, fingerprint, replace_lines=True)
+        return _ToSend(draft, predecessor)
+    taken = _take_over(request, cart, fingerprint, draft, mine)
+    return None if taken is None else _ToSend(taken, predecessor)
 
 
-def _reusable(offer: Offer) -> CheckoutStarted | None:
-    """A created offer's checkout, unless it has expired (then topi is asked and synced)."""
+def _open_at_topi(offer: Offer) -> bool:
+    """Whether a created offer is still open: yes until its ``expires_at``; after that, topi
+    is asked (and the answer synced), since its expiry webhook may not have come yet."""
     if offer.expires_at is None or offer.expires_at > timezone.now():
-        return CheckoutStarted(offer, offer.checkout_redirect_url, reused=True)
+        return True
     try:
         result = apply_offer_payload(get_client().get_offer(str(offer.topi_id)), Origin.LOCAL)
     except TopiAPIError as exc:
         raise CheckoutFailed("unavailable", _unavailable(), offer=offer, status=503) from exc
-    if result.instance.status == OfferStatus.CREATED:
-        return CheckoutStarted(offer, offer.checkout_redirect_url, reused=True)
-    return None
+    return bool(result.instance.status == OfferStatus.CREATED)
 
 
-def _draft(request: HttpRequest, cart: Cart, existing: Offer | None) -> Offer | CheckoutStarted:
-    """The draft for this attempt: a new one, or the failed one refreshed from the cart."""
+def _in_flight_window() -> timedelta:
+    """How long a draft may be with topi before its click is presumed dead."""
+    return timedelta(seconds=sum(topi_settings.TIMEOUT) + 5)
+
+
+def _in_flight(draft: Offer) -> bool:
+    """Another click is sending this draft to topi right now."""
+    return not draft.failure_code and draft.updated_at > timezone.now() - _in_flight_window()
+
+
+def _new_draft(request: HttpRequest, cart: Cart, fingerprint: str) -> Offer:
+    """A new draft for this cart; ``CheckoutPending`` if another click made one a moment ago."""
     user = request.user if request.user.is_authenticated else None
     try:
         with transaction.atomic():
-            if existing is None:
-                offer = Offer.objects.create(
-                    seller_offer_reference=cart.reference,
-                    environment=topi_settings.ENVIRONMENT,
-                    owner=user,
-                )
-                record_draft(offer, Origin.LOCAL, user)
-            else:
-                offer = existing
-                offer.lines.all().delete()
-            _fill_draft(offer, cart)
+            offer = Offer.objects.create(
+                seller_offer_reference=cart.reference,
+                environment=topi_settings.ENVIRONMENT,
+                owner=user,
+            )
+            record_draft(offer, Origin.LOCAL, user)
+            _fill_draft(offer, cart, fingerprint)
     except IntegrityError:
-        # Another click created the draft a moment ago: wait for it like any in-flight checkout.
-        again = _existing_offer(request, cart)
-        if again is None:
+        other = _open_offers(cart.reference).filter(status=OfferStatus.DRAFT).first()
+        if other is None:
             raise
-        return again
-    _remember(request, offer)
+        raise CheckoutPending(other) from None
     return offer
 
 
-def _fill_draft(offer: Offer, cart: Cart) -> None:
-    """Keep what the shop sends: the lines, and the totals the amount check compares with."""
+def _take_over(
+    request: HttpRequest, cart: Cart, fingerprint: str, draft: Offer, mine: set[int]
+) -> Offer | None:
+    """A draft whose click failed, or died, becomes this click's. If its last attempt may have
+    reached topi, topi is asked first, before the draft takes this cart; whatever topi says
+    then (another offer synced) means: look again."""
+    with transaction.atomic():
+        locked = Offer.objects.select_for_update().filter(pk=draft.pk).first()
+        if locked is None or locked.status != OfferStatus.DRAFT:
+            return None  # it moved on meanwhile: look again
+        if _in_flight(locked):
+            raise CheckoutPending(locked)
+        uncertain = locked.failure_code in ("", "timeout")  # died, or timed out, at topi
+        Offer.objects.filter(pk=locked.pk).update(
+            failure_code="", failure_reason="", updated_at=timezone.now()
+        )
+        locked.failure_code = locked.failure_reason = ""
+        mine.add(locked.pk)
+    if uncertain:
+        found = _find_by_reference(locked)
+        if found is not None:
+            if found.status in (OfferStatus.PENDING_REVIEW, OfferStatus.ACCEPTED):
+                raise _already_checked_out(found)
+            # topi had made the draft's offer (for the draft's earlier cart), or knows another
+            # offer for this reference: look again, with what topi said.
+            return None
+    _fill_draft(locked, cart, fingerprint, replace_lines=True)
+    return locked
+
+
+def _fill_draft(offer: Offer, cart: Cart, fingerprint: str, replace_lines: bool = False) -> None:
+    """Keep what the shop sends: the lines, the totals the amount check compares with, and the
+    fingerprint that tells this cart from another."""
     offer.currency, offer.expected_amount_net, offer.expected_amount_gross = cart.totals()
     offer.expected_currency = offer.currency
     offer.sales_channel = topi_settings.SALES_CHANNEL
+    offer.cart_fingerprint = fingerprint
     offer.failure_code = offer.failure_reason = ""
     offer.save(
         update_fields=[
@@ -186,11 +319,14 @@ def _fill_draft(offer: Offer, cart: Cart) -> None:
             "expected_amount_net",
             "expected_amount_gross",
             "sales_channel",
+            "cart_fingerprint",
             "failure_code",
             "failure_reason",
             "updated_at",
         ]
     )
+    if replace_lines:
+        offer.lines.all().delete()
     OfferLine.objects.bulk_create(
         OfferLine(
             offer=offer,
@@ -218,60 +354,151 @@ def _remember(request: HttpRequest, offer: Offer) -> None:
     session[SESSION_KEY] = [*owned, offer.pk]
 
 
-def _create_at_topi(request: HttpRequest, cart: Cart, offer: Offer) -> CheckoutStarted:
-    if offer.status != OfferStatus.DRAFT:
-        return CheckoutStarted(offer, offer.checkout_redirect_url, reused=True)
+# -- talking to topi -----------------------------------------------------------------------------
+
+
+def _send(
+    request: HttpRequest, cart: Cart, draft: Offer, predecessor: Offer | None
+) -> CheckoutStarted | None:
+    """Send the draft to topi: replacing this cart's earlier offer if there is one, else new."""
     payload = cart.to_offer_payload(
         sales_channel=topi_settings.SALES_CHANNEL,
-        expires_at=timezone.now() + topi_settings.OFFER_TTL,
+        expires_at=timezone.now() + topi_settings.offer_lifetime(topi_settings.SALES_CHANNEL),
         success_redirect=request.build_absolute_uri(reverse("django_topi:return_success")),
         exit_redirect=request.build_absolute_uri(reverse("django_topi:return_exit")),
     )
+    if predecessor is not None:
+        answer = _replace(predecessor, draft, cart, payload)
+    else:
+        answer = _create(draft, cart, payload)
+        if answer is None:
+            return None  # topi had an active offer for this reference: look again
+    result = apply_offer_payload(answer, Origin.LOCAL)
+    offer = result.instance
+    if predecessor is not None and offer.pk != predecessor.pk:
+        Offer.objects.filter(pk=predecessor.pk).update(superseded_by=offer)
+        logger.info(
+            "checkout of %s: offer %s replaced by %s for a changed cart",
+            cart.reference, predecessor.topi_id, offer.topi_id,
+        )  # fmt: skip
+    return CheckoutStarted(offer, str(answer.get("checkout_redirect_url") or ""))
+
+
+def _create(draft: Offer, cart: Cart, payload: dict[str, Any], *, adopt: bool = True) -> Any:
+    """createOffer. When topi already has an active offer for the reference that this shop
+    did not know, it is synced and either replaced (another row's) or looked at again (``None``:
+    topi made the draft's own offer in an earlier attempt)."""
     try:
-        answer = get_client().create_offer(payload)
+        return get_client().create_offer(payload)
     except TopiUnprocessable as exc:
         already_active = exc.name == "Unprocessable" and "active offer" in exc.message
-        if already_active and (found := _find_by_reference(offer)) is not None:
-            return found
-        raise _failed(offer, *_unprocessable(exc, cart)) from exc
-    except TopiUnavailable as exc:
-        code = "timeout" if exc.timeout else "unavailable"
-        raise _failed(offer, code, _unavailable(), str(exc), status=503) from exc
-    except TopiAuthError as exc:
-        logger.error("topi refused django-topi's credentials: %s", exc)
-        raise _failed(offer, "unavailable", _unavailable(), str(exc), status=503) from exc
-    except TopiAPIError as exc:
-        logger.error("topi refused an offer for %s: %s", cart.reference, exc)
-        raise _failed(
-            offer,
-            "rejected",
-            _("topi could not take this cart. Please try again or contact us."),
-            str(exc),
-        ) from exc
-    result = apply_offer_payload(answer, Origin.LOCAL)
-    return CheckoutStarted(result.instance, str(answer.get("checkout_redirect_url") or ""))
+        found = _find_by_reference(draft) if already_active and adopt else None
+        if found is None:
+            raise _failed(draft, *_unprocessable(exc, cart)) from exc
+        if found.status in (OfferStatus.PENDING_REVIEW, OfferStatus.ACCEPTED):
+            raise _already_checked_out(found) from exc
+        if found.pk != draft.pk:
+            return _replace(found, draft, cart, payload)
+        if not _totals_match(found):
+            # Made for another cart than this one: the next look replaces it.
+            Offer.objects.filter(pk=found.pk).update(cart_fingerprint="")
+        return None
+    except TopiError as exc:
+        raise _failed_at_topi(draft, cart, exc) from exc
 
 
-def _find_by_reference(offer: Offer) -> CheckoutStarted | None:
-    """Ask topi whether an earlier attempt did create the offer, and take it if so."""
+def _replace(predecessor: Offer, draft: Offer, cart: Cart, payload: dict[str, Any]) -> Any:
+    """topi's edit: it voids ``predecessor`` and answers its successor. If topi refuses the
+    edit, the predecessor is voided and a new offer created. Both rows end up synced."""
+    client = get_client()
     try:
-        answer = get_client().get_offer_by_reference(offer.seller_offer_reference)
+        answer = client.edit_offer(str(predecessor.topi_id), payload)
+    except TopiUnprocessable as exc:
+        if exc.name == ALREADY_CHECKED_OUT:
+            _resync(predecessor)
+            raise _checked_out_meanwhile(draft, exc) from exc
+        logger.warning(
+            "checkout of %s: topi refused to edit offer %s (%s); voiding it and creating anew",
+            cart.reference, predecessor.topi_id, exc,
+        )  # fmt: skip
+    except (TopiUnavailable, TopiAuthError) as exc:
+        # Unknown whether topi edited (the next click asks topi by reference first), or no
+        # call can work now: a void would fail the same way.
+        raise _failed_at_topi(draft, cart, exc) from exc
+    except TopiError as exc:
+        logger.warning(
+            "checkout of %s: editing offer %s failed (%s); voiding it and creating anew",
+            cart.reference, predecessor.topi_id, exc,
+        )  # fmt: skip
+    else:
+        _resync(predecessor)  # topi voided it; its webhook may come later
+        return answer
+    _void(predecessor, draft, cart)
+    return _create(draft, cart, payload, adopt=False)
+
+
+def _void(predecessor: Offer, draft: Offer, cart: Cart) -> None:
+    try:
+        answer = get_client().void_offer(str(predecessor.topi_id))
+    except TopiUnprocessable as exc:
+        # topi voids anything but an accepted offer: the customer has checked it out.
+        found = _resync(predecessor)
+        if found is not None and found.status not in OFFER_CLOSED:
+            raise _checked_out_meanwhile(draft, exc) from exc
+        return
+    except TopiError as exc:
+        raise _failed_at_topi(draft, cart, exc) from exc
+    try:
+        apply_offer_payload(answer, Origin.LOCAL)
+    except PayloadError:
+        _resync(predecessor)
+
+
+def _resync(offer: Offer) -> Offer | None:
+    """Ask topi for ``offer`` and sync it; a failure only means the webhook will tell later."""
+    try:
+        return apply_offer_payload(
+            get_client().get_offer(str(offer.topi_id)), Origin.LOCAL
+        ).instance
+    except (TopiError, PayloadError) as exc:
+        logger.warning("could not re-sync offer %s from topi: %s", offer.topi_id, exc)
+        return None
+
+
+def _find_by_reference(draft: Offer) -> Offer | None:
+    """Ask topi whether an earlier attempt did create the offer, and sync it if so."""
+    try:
+        answer = get_client().get_offer_by_reference(draft.seller_offer_reference)
     except TopiNotFound:
         return None
     except TopiAPIError as exc:
-        raise _failed(offer, "unavailable", _unavailable(), str(exc), status=503) from exc
-    result = apply_offer_payload(answer, Origin.LOCAL)
-    found = result.instance
-    if found.status == OfferStatus.CREATED:
-        return CheckoutStarted(found, found.checkout_redirect_url, reused=True)
-    if found.status in (OfferStatus.PENDING_REVIEW, OfferStatus.ACCEPTED):
-        raise CheckoutFailed(
-            "already_checked_out",
-            _("This cart has already been checked out with topi."),
-            offer=found,
-            status=409,
-        )
-    return None
+        raise _failed(draft, "unavailable", _unavailable(), str(exc), status=503) from exc
+    return apply_offer_payload(answer, Origin.LOCAL).instance
+
+
+def _totals_match(offer: Offer) -> bool:
+    return (offer.currency, offer.amount_net, offer.amount_gross) == (
+        offer.expected_currency,
+        offer.expected_amount_net,
+        offer.expected_amount_gross,
+    )
+
+
+def _failed_at_topi(draft: Offer, cart: Cart, exc: TopiError) -> CheckoutFailed:
+    if isinstance(exc, TopiUnavailable):
+        code = "timeout" if exc.timeout else "unavailable"
+        return _failed(draft, code, _unavailable(), str(exc), status=503)
+    if isinstance(exc, TopiAuthError):
+        # The shop's set-up, not the customer's cart: the customer hears "not available".
+        logger.error("django-topi cannot sign in at topi, so no checkout can start: %s", exc)
+        return _failed(draft, "unavailable", _unavailable(), str(exc), status=503)
+    logger.error("topi refused an offer for %s: %s", cart.reference, exc)
+    return _failed(
+        draft,
+        "rejected",
+        _("topi could not take this cart. Please try again or contact us."),
+        str(exc),
+    )
 
 
 def _unprocessable(exc: TopiUnprocessable, cart: Cart) -> tuple[str, str, str]:
@@ -307,7 +534,9 @@ def _failed(
     offer: Offer, code: str, message: str, reason: str, status: int = 422
 ) -> CheckoutFailed:
     """Keep why the draft failed (for staff and for the next attempt) and build the error."""
-    Offer.objects.filter(pk=offer.pk).update(failure_code=code, failure_reason=reason[:2000])
+    Offer.objects.filter(pk=offer.pk, status=OfferStatus.DRAFT).update(
+        failure_code=code, failure_reason=reason[:2000]
+    )
     offer.failure_code, offer.failure_reason = code, reason[:2000]
     logger.info("checkout of %s failed: %s (%s)", offer.seller_offer_reference, code, reason)
     return CheckoutFailed(code, message, offer=offer, status=status)

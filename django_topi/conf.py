@@ -47,6 +47,14 @@ ENVIRONMENTS: dict[str, Endpoints] = {
 }
 
 SALES_CHANNELS = ("ecommerce", "telesales", "in_store_pos")
+#: topi's own offer lifetimes by sales channel ("24 hours for ecommerce and 7 days for telesales
+#: and in_store_pos"). createOffer requires ``expires_at``, so django-topi sends these unless
+#: TOPI["OFFER_TTL"] names one lifetime for every channel.
+OFFER_LIFETIMES = {
+    "ecommerce": timedelta(hours=24),
+    "telesales": timedelta(days=7),
+    "in_store_pos": timedelta(days=7),
+}
 WEBHOOK_VERIFICATION_MODES = ("signature", "refetch", "signature+refetch", "none")
 WEBHOOK_PROCESSING_MODES = ("sync", "task")
 CHECKOUT_GATE_MODES = ("explain", "hide", "off")
@@ -69,7 +77,7 @@ DEFAULTS: dict[str, Any] = {
     "CART_URL": "/",
     "PRODUCT_REFERENCE_SOURCE": "shop",
     "SALES_CHANNEL": "ecommerce",
-    "OFFER_TTL": timedelta(days=1),
+    "OFFER_TTL": None,
     "WEBHOOK_SECRETS": [],
     "WEBHOOK_VERIFICATION": "signature",
     "WEBHOOK_ALLOWED_IPS": [],
@@ -91,6 +99,7 @@ DEFAULTS: dict[str, Any] = {
     "RENTAL_PRICE_CACHE_SECONDS": 3600,
     "CHECKOUT_GATE": "explain",
     "SHIPPING_METHODS": [],
+    "CONFLICT_EMAILS": True,
 }
 
 
@@ -114,6 +123,12 @@ def _string(key: str, value: Any) -> str:
             key, f"must be a string, not {type(value).__name__}", "Put the value in quotes."
         )
     return value.strip()
+
+
+def _boolean(key: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise _fail(key, f"is {value!r}", "Use True or False.")
+    return value
 
 
 def _non_empty_string(key: str, value: Any) -> str:
@@ -155,6 +170,10 @@ def _number(minimum: float, *, integer: bool = False) -> Callable[[str, Any], An
         return value
 
     return clean
+
+
+def _optional_duration(key: str, value: Any) -> timedelta | None:
+    return None if value is None else _duration(key, value)
 
 
 def _duration(key: str, value: Any) -> timedelta:
@@ -250,7 +269,7 @@ CLEANERS: dict[str, Callable[[str, Any], Any]] = {
     "CART_URL": _non_empty_string,
     "PRODUCT_REFERENCE_SOURCE": _non_empty_string,
     "SALES_CHANNEL": _choice(SALES_CHANNELS),
-    "OFFER_TTL": _duration,
+    "OFFER_TTL": _optional_duration,
     "WEBHOOK_SECRETS": _list_of(_webhook_secret, "'whsec_…'"),
     "WEBHOOK_VERIFICATION": _choice(WEBHOOK_VERIFICATION_MODES),
     "WEBHOOK_ALLOWED_IPS": _list_of(_network, "'203.0.113.0/24'"),
@@ -272,6 +291,7 @@ CLEANERS: dict[str, Callable[[str, Any], Any]] = {
     "RENTAL_PRICE_CACHE_SECONDS": _number(0, integer=True),
     "CHECKOUT_GATE": _choice(CHECKOUT_GATE_MODES),
     "SHIPPING_METHODS": _list_of(_shipping_method, "'DHL Standard'"),
+    "CONFLICT_EMAILS": _boolean,
 }
 assert CLEANERS.keys() == DEFAULTS.keys()
 
@@ -289,7 +309,7 @@ class TopiSettings:
     CART_URL: str
     PRODUCT_REFERENCE_SOURCE: str
     SALES_CHANNEL: str
-    OFFER_TTL: timedelta
+    OFFER_TTL: timedelta | None
     WEBHOOK_SECRETS: tuple[str, ...]
     WEBHOOK_VERIFICATION: str
     WEBHOOK_ALLOWED_IPS: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
@@ -311,6 +331,7 @@ class TopiSettings:
     RENTAL_PRICE_CACHE_SECONDS: int
     CHECKOUT_GATE: str
     SHIPPING_METHODS: tuple[dict[str, Any], ...]
+    CONFLICT_EMAILS: bool
 
     def _user_settings(self) -> Mapping[str, Any]:
         user = getattr(settings, "TOPI", None)
@@ -362,6 +383,10 @@ class TopiSettings:
                 getattr(self, key)
             except ImproperlyConfigured as exc:
                 yield key, exc
+
+    def offer_lifetime(self, sales_channel: str) -> timedelta:
+        """How long a new offer lives: ``OFFER_TTL``, else topi's default for the channel."""
+        return self.OFFER_TTL or OFFER_LIFETIMES[sales_channel]
 
     def import_adapter(self, key: str) -> Callable[..., Any] | None:
         """Import the callable a ``*_ADAPTER`` setting names (``None`` when it is unset)."""

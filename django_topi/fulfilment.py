@@ -36,6 +36,7 @@ from django_topi.client import (
     TopiAPIError,
     TopiAuthError,
     TopiClient,
+    TopiConfigurationError,
     TopiError,
     TopiNotFound,
     TopiUnavailable,
@@ -44,8 +45,22 @@ from django_topi.client import (
 )
 from django_topi.conf import topi_settings
 from django_topi.models import Asset, Offer, Order, Origin, Shipment
-from django_topi.states import OFFER_EDGES, ORDER_EDGES, AssetStatus, Edge, sources_of, target_of
-from django_topi.sync import PayloadError, SyncResult, apply_offer_payload, apply_order_payload
+from django_topi.states import (
+    OFFER_EDGES,
+    ORDER_EDGES,
+    AssetStatus,
+    Edge,
+    OrderStatus,
+    sources_of,
+    target_of,
+)
+from django_topi.sync import (
+    PayloadError,
+    SyncResult,
+    apply_offer_payload,
+    apply_order_payload,
+)
+from django_topi.sync import resolve_conflict as clear_conflict
 
 logger = logging.getLogger("django_topi.fulfilment")
 
@@ -61,6 +76,9 @@ UNAVAILABLE = "unavailable"  # topi could not be reached or did not answer in ti
 NOT_FOUND_AT_TOPI = "not_found_at_topi"  # topi does not know the id
 TOPI_AUTH = "topi_auth"  # topi refused django-topi's credentials
 TOPI_REFUSED = "topi_refused"  # any other error answer from topi
+
+#: What the token endpoint answers when it refuses the credentials themselves.
+CREDENTIAL_REFUSALS = (400, 401, 403)
 
 SERIAL_NUMBER_MAX_LENGTH = 255
 METADATA_VALUE_MAX_LENGTH = 400
@@ -125,14 +143,29 @@ class ShippableUnit:
 
 
 @dataclass(frozen=True)
+class _Wording:
+    """Whole sentences for one operation, so each language can phrase them its own way.
+
+    ``%(name)s`` is "order SO-1" or "offer SO-1"; ``%(topi)s`` is topi's own words.
+    """
+
+    timeout: Any  # topi did not answer: did it happen?
+    refused: Any  # topi answered with an error (%(topi)s)
+    unreadable: Any  # topi's answer cannot be read: did it happen?
+    refused_now: Any = None  # topi refused (422) and the re-sync shows %(status)s
+    refused_unsynced: Any = None  # topi refused (422) and the re-sync failed (%(error)s)
+    done_unread: Any = None  # topi did it, but its new status cannot be read (%(error)s)
+    not_allowed: Any = None  # not from %(status)s here; only from %(allowed)s
+
+
+@dataclass(frozen=True)
 class _Action:
     transition: str  # the model's django-fsm transition, and the name of the operation
-    verb: Any  # lazily translated: "topi refused to <verb> order X"
-    participle: Any  # lazily translated: "only created orders can be <participle>"
-    done: Any  # lazily translated sentences with %(name)s
+    done: Any  # lazily translated sentences with %(name)s (the reference)
     already: Any
     call: Callable[[TopiClient, str], Any]
     edges: tuple[Edge, ...]
+    words: _Wording
 
     @property
     def target(self) -> str:
@@ -141,49 +174,189 @@ class _Action:
 
 ACKNOWLEDGE = _Action(
     "acknowledge",
-    gettext_lazy("acknowledge"),
-    gettext_lazy("acknowledged"),
     gettext_lazy("Order %(name)s is acknowledged at topi."),
     gettext_lazy("Order %(name)s was already acknowledged at topi."),
     TopiClient.acknowledge_order,
     ORDER_EDGES,
+    _Wording(
+        timeout=gettext_lazy(
+            "topi did not answer in time, so it is not known whether %(name)s was acknowledged. "
+            "Re-sync it before you try again."
+        ),
+        refused=gettext_lazy("topi refused to acknowledge %(name)s: %(topi)s"),
+        unreadable=gettext_lazy(
+            "topi answered something django-topi cannot read, so it is not known whether "
+            "%(name)s was acknowledged. Re-sync it before you try again."
+        ),
+        refused_now=gettext_lazy(
+            "topi refused to acknowledge %(name)s: at topi it is %(status)s (%(topi)s). "
+            "django-topi has re-synced it."
+        ),
+        refused_unsynced=gettext_lazy(
+            "topi refused to acknowledge %(name)s (%(topi)s), and django-topi could not re-sync "
+            "it to see why: %(error)s"
+        ),
+        done_unread=gettext_lazy(
+            "topi acknowledged %(name)s, but django-topi could not read the new status "
+            "(%(error)s). Re-sync it to see."
+        ),
+        not_allowed=gettext_lazy(
+            "Order %(name)s is %(status)s here; only orders that are %(allowed)s can be "
+            "acknowledged."
+        ),
+    ),
 )
 CONFIRM = _Action(
     "confirm",
-    gettext_lazy("confirm"),
-    gettext_lazy("confirmed"),
     gettext_lazy("Order %(name)s is confirmed at topi: its rental contracts are active."),
     gettext_lazy("Order %(name)s was already confirmed at topi."),
     TopiClient.accept_order,
     ORDER_EDGES,
+    _Wording(
+        timeout=gettext_lazy(
+            "topi did not answer in time, so it is not known whether %(name)s was confirmed. "
+            "Re-sync it before you try again."
+        ),
+        refused=gettext_lazy("topi refused to confirm %(name)s: %(topi)s"),
+        unreadable=gettext_lazy(
+            "topi answered something django-topi cannot read, so it is not known whether "
+            "%(name)s was confirmed. Re-sync it before you try again."
+        ),
+        refused_now=gettext_lazy(
+            "topi refused to confirm %(name)s: at topi it is %(status)s (%(topi)s). "
+            "django-topi has re-synced it."
+        ),
+        refused_unsynced=gettext_lazy(
+            "topi refused to confirm %(name)s (%(topi)s), and django-topi could not re-sync it "
+            "to see why: %(error)s"
+        ),
+        done_unread=gettext_lazy(
+            "topi confirmed %(name)s, but django-topi could not read the new status (%(error)s). "
+            "Re-sync it to see."
+        ),
+        not_allowed=gettext_lazy(
+            "Order %(name)s is %(status)s here; only orders that are %(allowed)s can be confirmed."
+        ),
+    ),
 )
 REJECT = _Action(
     "reject",
-    gettext_lazy("reject"),
-    gettext_lazy("rejected"),
     gettext_lazy("Order %(name)s is rejected at topi."),
     gettext_lazy("Order %(name)s was already rejected at topi."),
     TopiClient.reject_order,
     ORDER_EDGES,
+    _Wording(
+        timeout=gettext_lazy(
+            "topi did not answer in time, so it is not known whether %(name)s was rejected. "
+            "Re-sync it before you try again."
+        ),
+        refused=gettext_lazy("topi refused to reject %(name)s: %(topi)s"),
+        unreadable=gettext_lazy(
+            "topi answered something django-topi cannot read, so it is not known whether "
+            "%(name)s was rejected. Re-sync it before you try again."
+        ),
+        refused_now=gettext_lazy(
+            "topi refused to reject %(name)s: at topi it is %(status)s (%(topi)s). "
+            "django-topi has re-synced it."
+        ),
+        refused_unsynced=gettext_lazy(
+            "topi refused to reject %(name)s (%(topi)s), and django-topi could not re-sync it "
+            "to see why: %(error)s"
+        ),
+        done_unread=gettext_lazy(
+            "topi rejected %(name)s, but django-topi could not read the new status (%(error)s). "
+            "Re-sync it to see."
+        ),
+        not_allowed=gettext_lazy(
+            "Order %(name)s is %(status)s here; only orders that are %(allowed)s can be rejected."
+        ),
+    ),
+)
+#: topi: "You can reject from created or acknowledged, but not after the order is confirmed."
+#: For those, topi's advice is its support: the staff message says so in whole sentences.
+TOO_LATE_TO_REJECT = frozenset(
+    {OrderStatus.CONFIRMED, OrderStatus.PARTIALLY_FULFILLED, OrderStatus.COMPLETED}
+)
+TOPI_SUPPORT = "support@topi.eu"
+REJECT_TOO_LATE_HERE = gettext_lazy(
+    "Order %(name)s is %(status)s: a confirmed order can no longer be rejected. To cancel it, "
+    "contact topi support (%(support)s)."
+)
+REJECT_TOO_LATE_AT_TOPI = gettext_lazy(
+    "topi refused to reject %(name)s: at topi it is %(status)s (%(topi)s), and a confirmed order "
+    "can no longer be rejected. To cancel it, contact topi support (%(support)s). django-topi "
+    "has re-synced it."
 )
 VOID = _Action(
     "void",
-    gettext_lazy("void"),
-    gettext_lazy("voided"),
     gettext_lazy("Offer %(name)s is voided at topi."),
     gettext_lazy("Offer %(name)s was already voided at topi."),
     TopiClient.void_offer,
     OFFER_EDGES,
+    _Wording(
+        timeout=gettext_lazy(
+            "topi did not answer in time, so it is not known whether %(name)s was voided. "
+            "Re-sync it before you try again."
+        ),
+        refused=gettext_lazy("topi refused to void %(name)s: %(topi)s"),
+        unreadable=gettext_lazy(
+            "topi answered something django-topi cannot read, so it is not known whether "
+            "%(name)s was voided. Re-sync it before you try again."
+        ),
+        refused_now=gettext_lazy(
+            "topi refused to void %(name)s: at topi it is %(status)s (%(topi)s). "
+            "django-topi has re-synced it."
+        ),
+        refused_unsynced=gettext_lazy(
+            "topi refused to void %(name)s (%(topi)s), and django-topi could not re-sync it to "
+            "see why: %(error)s"
+        ),
+        done_unread=gettext_lazy(
+            "topi voided %(name)s, but django-topi could not read the new status (%(error)s). "
+            "Re-sync it to see."
+        ),
+        not_allowed=gettext_lazy(
+            "Offer %(name)s is %(status)s here; only offers that are %(allowed)s can be voided."
+        ),
+    ),
+)
+SHIP_WORDS = _Wording(
+    timeout=gettext_lazy(
+        "topi did not answer in time, so it is not known whether the shipment of %(name)s went "
+        "through. Re-sync it before you try again."
+    ),
+    refused=gettext_lazy("topi refused to ship %(name)s: %(topi)s"),
+    unreadable=gettext_lazy(
+        "topi answered something django-topi cannot read, so it is not known whether the "
+        "shipment of %(name)s went through. Re-sync it before you try again."
+    ),
+    refused_now=gettext_lazy(
+        "topi refused to ship %(name)s: at topi it is %(status)s (%(topi)s). "
+        "django-topi has re-synced it."
+    ),
+    refused_unsynced=gettext_lazy(
+        "topi refused to ship %(name)s (%(topi)s), and django-topi could not re-sync it to see "
+        "why: %(error)s"
+    ),
+)
+RESYNC_WORDS = _Wording(
+    timeout=gettext_lazy(
+        "topi did not answer in time, so %(name)s was not re-synced. Try again in a few minutes."
+    ),
+    refused=gettext_lazy("topi refused to send %(name)s: %(topi)s"),
+    unreadable=gettext_lazy(
+        "topi answered something django-topi cannot read, so %(name)s was not re-synced."
+    ),
 )
 
 
 def acknowledge(order: Order, user: Any = None, *, origin: str = Origin.ADMIN) -> Outcome[Order]:
-    """Tell topi the shop received the order (only from ``created``)."""
+    """Confirm to topi that the order can be fulfilled (only from ``created``)."""
     return _act(order, ACKNOWLEDGE, user, origin)
 
 
 def confirm(order: Order, user: Any = None, *, origin: str = Origin.ADMIN) -> Outcome[Order]:
-    """Confirm the order can be fulfilled (topi's acceptOrder); activates the rental contracts."""
+    """Accept the order (topi's acceptOrder): activates the rental contracts."""
     return _act(order, CONFIRM, user, origin)
 
 
@@ -204,6 +377,17 @@ def void(offer: Offer, user: Any = None, *, origin: str = Origin.ADMIN) -> Outco
     return _act(offer, VOID, user, origin)
 
 
+def resolve_conflict(obj: R, user: Any = None, *, origin: str = Origin.ADMIN) -> Outcome[R]:
+    """Staff settled the row's conflict: clear it; its timeline keeps who did, when, and what."""
+    if not clear_conflict(obj, origin, user):
+        return Outcome(
+            obj, _("%(name)s has no conflict to resolve.") % {"name": _title(obj)}, already=True
+        )
+    return Outcome(
+        obj, _("The conflict on %(name)s is marked resolved.") % {"name": _noun(obj)}, changed=True
+    )
+
+
 def resync(obj: R, user: Any = None, *, origin: str = Origin.ADMIN) -> Outcome[R]:
     """Fetch the order or offer from topi and apply it; a draft offer is looked up by reference."""
     _check_environment(obj)
@@ -211,7 +395,7 @@ def resync(obj: R, user: Any = None, *, origin: str = Origin.ADMIN) -> Outcome[R
     try:
         result = _fetch(obj, user, origin)
     except TopiError as exc:
-        raise _topi_failed(obj, exc, _("re-sync")) from exc
+        raise _topi_failed(obj, exc, RESYNC_WORDS, "re-sync") from exc
     except PayloadError as exc:
         raise FulfilmentError(
             TOPI_REFUSED,
@@ -253,9 +437,9 @@ def _act(instance: R, action: _Action, user: Any, origin: str) -> Outcome[R]:
     try:
         answer = action.call(get_client(), str(instance.topi_id))
     except TopiUnprocessable as exc:
-        return _after_refusal(instance, str(action.verb), exc, user, action)
+        return _after_refusal(instance, action.words, action.transition, exc, user, action)
     except TopiError as exc:
-        raise _topi_failed(instance, exc, str(action.verb)) from exc
+        raise _topi_failed(instance, exc, action.words, action.transition) from exc
     logger.info(
         "%s %s: %s at topi by %s (origin %s)",
         _kind(instance), instance.topi_id, action.transition, _username(user), origin,
@@ -284,45 +468,46 @@ def _refetch_after_success(instance: R, action: _Action, user: Any, origin: str)
             "%s %s: re-sync after %s failed: %s",
             _kind(instance), instance.topi_id, action.transition, exc,
         )  # fmt: skip
-        message = _(
-            "topi took the request to %(verb)s %(name)s, but django-topi could not read the new "
-            "status (%(error)s). Re-sync it to see."
-        ) % {"verb": action.verb, "name": _noun(instance), "error": exc}
+        message = str(action.words.done_unread) % {"name": _noun(instance), "error": exc}
         return Outcome(instance, message, warning=True)
     return Outcome(fresh, str(action.done) % {"name": _name(fresh)}, changed=True)
 
 
 def _after_refusal(
-    instance: R, verb: str, exc: TopiUnprocessable, user: Any, action: _Action | None = None
+    instance: R,
+    wording: _Wording,
+    operation: str,
+    exc: TopiUnprocessable,
+    user: Any,
+    action: _Action | None = None,
 ) -> Outcome[R]:
     """topi refused (422): re-sync, then report the real status (or that it is done already)."""
-    logger.warning("%s %s: topi refused to %s: %s", _kind(instance), instance.topi_id, verb, exc)
+    logger.warning(
+        "%s %s: topi refused to %s: %s", _kind(instance), instance.topi_id, operation, exc
+    )
     words = _topi_words(exc)
     try:
         fresh = _fetch(instance, user, Origin.SYNC).instance
     except (TopiError, PayloadError) as resync_exc:
         raise FulfilmentError(
             INVALID_STATUS,
-            _(
-                "topi refused to %(verb)s %(name)s (%(topi)s), and django-topi could not re-sync "
-                "it to see why: %(error)s"
-            )
-            % {"verb": verb, "name": _noun(instance), "topi": words, "error": resync_exc},
+            str(wording.refused_unsynced)
+            % {"name": _noun(instance), "topi": words, "error": resync_exc},
             instance=instance,
         ) from exc
     if action is not None and fresh.status == action.target:
         return Outcome(fresh, str(action.already) % {"name": _name(fresh)}, already=True)
+    sentence = wording.refused_now
+    if action is REJECT and fresh.status in TOO_LATE_TO_REJECT:
+        sentence = REJECT_TOO_LATE_AT_TOPI
     raise FulfilmentError(
         INVALID_STATUS,
-        _(
-            "topi refused to %(verb)s %(name)s: at topi it is %(status)s (%(topi)s). "
-            "django-topi has re-synced it."
-        )
+        str(sentence)
         % {
-            "verb": verb,
             "name": _noun(fresh),
             "status": fresh.get_status_display(),
             "topi": words,
+            "support": TOPI_SUPPORT,
         },
         instance=fresh,
     ) from exc
@@ -422,9 +607,9 @@ def ship(
                 raw=answer if isinstance(answer, dict) else {},
             )
     if isinstance(failure, TopiUnprocessable):
-        _after_refusal(locked, _("ship"), failure, user)  # always raises: no target to reach
+        _after_refusal(locked, SHIP_WORDS, "ship", failure, user)  # always raises: no target
     if failure is not None:
-        raise _topi_failed(locked, failure, _("ship")) from failure
+        raise _topi_failed(locked, failure, SHIP_WORDS, "ship") from failure
     logger.info(
         "order %s: shipment of %d unit(s) sent to topi by %s (origin %s)",
         locked.topi_id, len(entries), _username(user), origin,
@@ -666,35 +851,43 @@ def _check_at_topi(instance: Offer | Order) -> None:
 
 def _invalid_state(instance: Offer | Order, action: _Action) -> FulfilmentError:
     allowed = [_label(instance, status) for status in sources_of(action.edges, action.transition)]
+    sentence = action.words.not_allowed
+    if action is REJECT and instance.status in TOO_LATE_TO_REJECT:
+        sentence = REJECT_TOO_LATE_HERE
     return FulfilmentError(
         INVALID_STATE,
-        _("%(name)s is %(status)s here; only %(kinds)s that are %(allowed)s can be %(done)s.")
+        str(sentence)
         % {
-            "name": _title(instance),
+            "name": _name(instance),
             "status": instance.get_status_display(),
-            "kinds": _kinds(instance),
             "allowed": _(" or ").join(allowed),
-            "done": action.participle,
+            "support": TOPI_SUPPORT,
         },
         instance=instance,
     )
 
 
-def _topi_failed(instance: Offer | Order, exc: TopiError, verb: str) -> FulfilmentError:
+def _topi_failed(
+    instance: Offer | Order, exc: TopiError, wording: _Wording, operation: str
+) -> FulfilmentError:
     """The error for a call that failed; nothing changed locally."""
-    names = {"name": _noun(instance), "verb": verb}
+    names = {"name": _noun(instance)}
     if isinstance(exc, TopiUnavailable) and exc.timeout:
         code = UNAVAILABLE
-        message = _(
-            "topi did not answer in time, so it is not known whether the request to %(verb)s "
-            "%(name)s went through. Re-sync it before you try again."
-        )
+        message = str(wording.timeout)
     elif isinstance(exc, TopiUnavailable):
         code = UNAVAILABLE
         message = _(
             "topi cannot be reached right now, so %(name)s was left as it is. Try again in a few "
             "minutes."
         )
+    elif isinstance(exc, TopiConfigurationError) and exc.status not in CREDENTIAL_REFUSALS:
+        code = TOPI_AUTH
+        message = _(
+            "django-topi cannot use topi's token endpoint (%(problem)s), so %(name)s was left as "
+            "it is. Check TOPI['ENVIRONMENT'] and TOPI['TOKEN_URL']."
+        )
+        names.update(problem=exc.message)
     elif isinstance(exc, TopiAuthError):
         code = TOPI_AUTH
         message = _(
@@ -709,18 +902,15 @@ def _topi_failed(instance: Offer | Order, exc: TopiError, verb: str) -> Fulfilme
         )
     elif isinstance(exc, TopiAPIError):
         code = TOPI_REFUSED
-        message = _("topi refused to %(verb)s %(name)s: %(topi)s")
+        message = str(wording.refused)
     else:
         code = TOPI_REFUSED
-        message = _(
-            "topi answered something django-topi cannot read, so it is not known whether the "
-            "request to %(verb)s %(name)s went through. Re-sync it before you try again."
-        )
+        message = str(wording.unreadable)
     if isinstance(exc, TopiAPIError):
         names.update(status=str(exc.status), topi=_topi_words(exc))
     names.update(id=str(instance.topi_id), environment=topi_settings.ENVIRONMENT)
     log = logger.error if code == TOPI_AUTH else logger.warning
-    log("%s %s: %s failed: %s", _kind(instance), instance.topi_id, verb, exc)
+    log("%s %s: %s failed: %s", _kind(instance), instance.topi_id, operation, exc)
     return FulfilmentError(code, message % names, instance=instance)
 
 
@@ -733,10 +923,6 @@ def _topi_words(exc: TopiAPIError) -> str:
 
 def _kind(instance: Offer | Order) -> str:
     return "order" if isinstance(instance, Order) else "offer"
-
-
-def _kinds(instance: Offer | Order) -> str:
-    return _("orders") if isinstance(instance, Order) else _("offers")
 
 
 def _name(instance: Offer | Order) -> str:

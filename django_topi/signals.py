@@ -4,9 +4,14 @@
 ``instance``, ``source``, ``target``, ``origin`` (``webhook``, ``admin``, ``api``, ``return``,
 ``sync`` or ``local``), ``user`` and ``event`` (the ``WebhookEvent``, if any).
 
-``offer_accepted``, ``offer_declined``, ``order_canceled``, ``order_completed``: the same kwargs,
-sent with the status change they name. ``order_created``: an order django-topi had not seen
-before (kwargs ``instance``, ``origin``, ``user``, ``event``).
+``offer_accepted``, ``offer_declined``, ``order_canceled``, ``order_completed``: the same kwargs
+plus ``conflict`` (``""``, or what topi reported that does not fit: for ``offer_accepted``, an
+amount other than the shop sent), sent with the status change they name. ``order_created``: an
+order django-topi had not seen before (kwargs ``instance``, ``origin``, ``user``, ``event``).
+
+``offer_conflict`` / ``order_conflict``: a conflict appeared on the row (kwargs ``instance``,
+``conflict``, ``origin``, ``user``, ``event``); sent once per new conflict, not again while it
+stands. django-topi's own receiver mails the site's ``ADMINS`` (``TOPI["CONFLICT_EMAILS"]``).
 
 ``webhook_received`` (a delivery passed verification and was stored), ``webhook_processed``
 (after its transaction committed) and ``webhook_failed`` (kwarg ``error``): sender is
@@ -25,6 +30,8 @@ offer_declined = Signal()
 order_created = Signal()
 order_canceled = Signal()
 order_completed = Signal()
+offer_conflict = Signal()
+order_conflict = Signal()
 webhook_received = Signal()
 webhook_processed = Signal()
 webhook_failed = Signal()

@@ -25,7 +25,7 @@ class OfferStatus(models.TextChoices):
     DECLINED = "declined", _("declined")
     VOIDED = "voided", _("voided")
     EXPIRED = "expired", _("expired")
-    #: In topi's enum, meaning undocumented; never reached by a documented edge.
+    #: Deprecated by topi: its older word for a refused offer, seen on legacy offers.
     REJECTED = "rejected", _("rejected (deprecated)")
 
 
@@ -76,13 +76,27 @@ OFFER_EDGES: tuple[Edge, ...] = (
     Edge("created", "accepted", "accept", Actor.TOPI, "the customer checked out and topi approved"),
     Edge("pending_review", "accepted", "accept", Actor.TOPI, "topi's risk review approved"),
     Edge("pending_review", "declined", "decline", Actor.TOPI, "topi's risk review declined"),
+    Edge("created", "expired", "expire", Actor.TOPI, "expires_at passed"),
+    # topi's deprecated word for an offer it refused, still found on legacy offers. Reached
+    # from the statuses an offer is open in; never reused by checkout.
+    Edge("created", "rejected", "reject", Actor.TOPI, "topi refused the offer (legacy status)"),
+    Edge("pending_review", "rejected", "reject", Actor.TOPI,
+         "topi refused the offer (legacy status)"),
+    # voidOffer: "All offers can be voided except those with status accepted". So every status
+    # but accepted (and voided itself) has an edge to voided, the closed ones included: topi may
+    # report a void of an offer that had expired or been declined, and that is no conflict.
     Edge("created", "voided", "void", Actor.STAFF, "the shop voided or edited the offer"),
     Edge("pending_review", "voided", "void", Actor.STAFF, "the shop voided the offer"),
-    Edge("created", "expired", "expire", Actor.TOPI, "expires_at passed"),
+    Edge("declined", "voided", "void", Actor.STAFF, "voided after topi declined it"),
+    Edge("expired", "voided", "void", Actor.STAFF, "voided after it expired"),
+    Edge("rejected", "voided", "void", Actor.STAFF, "voided after topi refused it"),
 )  # fmt: skip
 
 ORDER_EDGES: tuple[Edge, ...] = (
-    Edge("created", "acknowledged", "acknowledge", Actor.STAFF, "the shop saw the order"),
+    # topi: acknowledging "confirms that the order can be fulfilled"; confirming (acceptOrder)
+    # then activates the rental contracts.
+    Edge("created", "acknowledged", "acknowledge", Actor.STAFF,
+         "the shop confirmed the order can be fulfilled"),
     Edge("created", "confirmed", "confirm", Actor.STAFF, "the shop can fulfil it"),
     Edge("acknowledged", "confirmed", "confirm", Actor.STAFF, "the shop can fulfil it"),
     Edge("created", "rejected", "reject", Actor.STAFF, "the shop cannot fulfil it"),
@@ -152,3 +166,12 @@ def path(edges: Iterable[Edge], source: str, target: str) -> list[Edge] | None:
                 return steps
             queue.append(edge.target)
     return None
+
+
+#: Offers the customer can no longer check out: no documented path leads them to ``accepted``.
+#: Checkout never sends a customer to one of these.
+OFFER_CLOSED = frozenset(
+    status
+    for status in OfferStatus.values
+    if status != OfferStatus.ACCEPTED and path(OFFER_EDGES, status, OfferStatus.ACCEPTED) is None
+)

@@ -12,6 +12,7 @@ Rules, whatever order and however often payloads arrive:
 * a report older than what is known (a late webhook) changes nothing;
 * a report the graph cannot reach is recorded on the row as a conflict and logged, not applied;
 * an accepted offer whose total or currency differs from what the shop sent is a conflict;
+* a conflict is signalled once when it appears, and cleared by a later report that fits;
 * the same payload twice changes nothing and signals nothing;
 * signals are sent after the transaction commits, once per real change.
 """
@@ -55,10 +56,22 @@ logger = logging.getLogger("django_topi.sync")
 
 Payload = Mapping[str, Any]
 Record = Offer | Order
+#: The ``StatusChange.transition`` of a conflict that staff marked resolved.
+RESOLVE_CONFLICT = "resolve_conflict"
 
 
 class PayloadError(ValueError):
     """The payload is not a topi offer or order django-topi can apply."""
+
+
+class UnknownStatus(PayloadError):
+    """topi reported a status this version of django-topi does not know (yet)."""
+
+    def __init__(self, kind: str, topi_id: str, status: Any) -> None:
+        super().__init__(f"topi {kind} {topi_id} has an unknown status {status!r}")
+        self.kind = kind
+        self.topi_id = topi_id
+        self.status = status
 
 
 R = TypeVar("R", Offer, Order)
@@ -121,6 +134,7 @@ class _Kind:
     after_save: Callable[[Any, Payload, Payload], None]
     check: Callable[[Any], str]
     changed_signal: Signal
+    conflict_signal: Signal
     target_signals: Mapping[str, Signal] = field(default_factory=dict)
     created_signal: Signal | None = None
 
@@ -166,11 +180,21 @@ def _apply(
                 f"cannot reach from {current!r}; the status was left at {current!r}."
             )
         conflict = conflict or kind.check(instance)
-        conflict_changed = bool(conflict) and conflict != instance.conflict
-        if conflict_changed:
+        appeared = bool(conflict) and conflict != instance.conflict
+        # A report that fits the lifecycle and the amounts settles an earlier conflict.
+        cleared = not conflict and bool(instance.conflict) and steps is not None
+        if appeared:
             instance.conflict = conflict
             instance.conflict_at = timezone.now()
             logger.warning("topi %s %s: conflict: %s", kind.name, topi_id, conflict)
+        elif cleared:
+            logger.info(
+                "topi %s %s: conflict cleared, topi's report of %r fits: %s",
+                kind.name, topi_id, status, instance.conflict,
+            )  # fmt: skip
+            instance.conflict = ""
+            instance.conflict_at = None
+        conflict_changed = appeared or cleared
 
         if data_changed or steps or conflict_changed:
             instance.save()
@@ -178,7 +202,17 @@ def _apply(
             kind.after_save(instance, payload, previous_raw)
         _record_steps(kind, instance, created, steps or [], origin, event, user)
         transaction.on_commit(
-            partial(_send_signals, kind, instance, created, tuple(steps or ()), origin, user, event)
+            partial(
+                _send_signals,
+                kind,
+                instance,
+                created,
+                tuple(steps or ()),
+                origin,
+                user,
+                event,
+                conflict if appeared else "",
+            )
         )
 
     result.steps = tuple(steps or ())
@@ -206,7 +240,7 @@ def _read(kind: _Kind, payload: Payload) -> tuple[str, str]:
         raise PayloadError(f"the topi {kind.name} has no valid 'id' ({topi_id!r})")
     status = payload.get("status")
     if status not in kind.reportable:
-        raise PayloadError(f"topi {kind.name} {topi_id} has an unknown status {status!r}")
+        raise UnknownStatus(kind.name, topi_id, status)
     return topi_id, str(status)
 
 
@@ -275,6 +309,7 @@ def _send_signals(
     origin: str,
     user: Any,
     event: WebhookEvent | None,
+    new_conflict: str,
 ) -> None:
     common = {"instance": instance, "origin": origin, "user": user, "event": event}
     if created and kind.created_signal is not None:
@@ -283,7 +318,47 @@ def _send_signals(
         _send(kind.changed_signal, kind.model, source=edge.source, target=edge.target, **common)
         specific = kind.target_signals.get(edge.target)
         if specific is not None:
-            _send(specific, kind.model, source=edge.source, target=edge.target, **common)
+            _send(
+                specific,
+                kind.model,
+                source=edge.source,
+                target=edge.target,
+                conflict=instance.conflict,
+                **common,
+            )
+    if new_conflict:
+        _send(kind.conflict_signal, kind.model, conflict=new_conflict, **common)
+
+
+def resolve_conflict(instance: Record, origin: str, user: Any = None) -> str:
+    """Staff settled the row's conflict: clear it, and keep who, when and what in its timeline.
+
+    Answers the conflict that was cleared ("" if there was none).
+    """
+    kind = OFFER if isinstance(instance, Offer) else ORDER
+    with transaction.atomic():
+        locked = kind.model.objects.select_for_update().get(pk=instance.pk)
+        conflict = locked.conflict
+        if conflict:
+            kind.model.objects.filter(pk=locked.pk).update(
+                conflict="", conflict_at=None, updated_at=timezone.now()
+            )
+            StatusChange.objects.create(
+                source=locked.status,
+                target=locked.status,
+                transition=RESOLVE_CONFLICT,
+                origin=origin,
+                user=user if getattr(user, "pk", None) else None,
+                note=conflict,
+                **{kind.name: locked},
+            )
+    if conflict:
+        logger.info(
+            "topi %s %s: conflict marked resolved by %s (origin %s): %s",
+            kind.name, locked.topi_id, getattr(user, "username", "") or "-", origin, conflict,
+        )  # fmt: skip
+    instance.conflict, instance.conflict_at = "", None
+    return conflict
 
 
 def _send(signal: Signal, sender: type[models.Model], **kwargs: Any) -> None:
@@ -519,6 +594,7 @@ OFFER = _Kind(
     after_save=_after_offer_save,
     check=_offer_amount_conflict,
     changed_signal=signals.offer_status_changed,
+    conflict_signal=signals.offer_conflict,
     target_signals={
         OfferStatus.ACCEPTED.value: signals.offer_accepted,
         OfferStatus.DECLINED.value: signals.offer_declined,
@@ -536,6 +612,7 @@ ORDER = _Kind(
     after_save=_after_order_save,
     check=_no_conflict,
     changed_signal=signals.order_status_changed,
+    conflict_signal=signals.order_conflict,
     target_signals={
         OrderStatus.CANCELED.value: signals.order_canceled,
         OrderStatus.COMPLETED.value: signals.order_completed,

@@ -1,4 +1,5 @@
-"""The customer's side: the checkout POST behind the button, and the pages topi returns to."""
+"""The customer's side: the checkout POST behind the button, the page a second click waits on,
+and the pages topi returns to."""
 
 from __future__ import annotations
 
@@ -7,12 +8,20 @@ import logging
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render, resolve_url
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from django_topi.checkout import CheckoutFailed, owns, start_checkout
+from django_topi.checkout import (
+    CheckoutFailed,
+    CheckoutPending,
+    CheckoutStarted,
+    checkout_status,
+    owns,
+    start_checkout,
+)
 from django_topi.client import TopiError, get_client
 from django_topi.conf import topi_settings
 from django_topi.ids import TOPI_ID
@@ -42,9 +51,51 @@ def checkout(request: HttpRequest) -> HttpResponse:
     next_url = request.POST.get("next")
     try:
         started = start_checkout(request)
+    except CheckoutPending as exc:
+        return pending_page(request, next_url, exc)
     except CheckoutFailed as exc:
         messages.error(request, exc.message)
         return redirect(cart_url(request, next_url))
+    return to_topi(request, next_url, started)
+
+
+@never_cache
+@require_GET
+def checkout_pending(request: HttpRequest) -> HttpResponse:
+    """Where a click waits while another click for the same cart talks to topi: it asks
+    nothing of topi, and sends the customer on once the offer for this cart exists."""
+    next_url = request.GET.get("next")
+    outcome = checkout_status(request)
+    if isinstance(outcome, CheckoutPending):
+        return pending_page(request, next_url, outcome)
+    if isinstance(outcome, CheckoutFailed):
+        messages.error(request, outcome.message)
+        return redirect(cart_url(request, next_url))
+    return to_topi(request, next_url, outcome)
+
+
+def pending_page(
+    request: HttpRequest, next_url: str | None, pending: CheckoutPending
+) -> HttpResponse:
+    """202 and a page that asks again by itself (``Retry-After`` for programs)."""
+    query = urlencode({"next": next_url}) if next_url else ""
+    pending_url = reverse("django_topi:checkout_pending") + (f"?{query}" if query else "")
+    response = render(
+        request,
+        "django_topi/checkout_pending.html",
+        {
+            "retry_after": pending.retry_after,
+            "pending_url": pending_url,
+            "cart_url": cart_url(request, next_url),
+        },
+        status=202,
+    )
+    response["Retry-After"] = str(pending.retry_after)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def to_topi(request: HttpRequest, next_url: str | None, started: CheckoutStarted) -> HttpResponse:
     if not started.checkout_url:
         logger.error("topi answered offer %s without a checkout URL", started.offer.topi_id)
         messages.error(

@@ -96,8 +96,13 @@ def test_a_superuser_is_offered_every_order_action(admin_client):
         "reject_selected",
         "ship_selected",
         "resync_selected",
+        "resolve_conflicts_selected",
     ]
-    assert offered_actions(admin_client, Offer) == ["void_selected", "resync_selected"]
+    assert offered_actions(admin_client, Offer) == [
+        "void_selected",
+        "resync_selected",
+        "resolve_conflicts_selected",
+    ]
 
 
 def test_an_action_is_offered_only_with_its_permission():
@@ -153,10 +158,9 @@ def test_the_buttons_carry_an_explanation(admin_client):
 
     page = admin_client.get(url(Order, "change", order.pk)).text
 
-    assert (
-        'title="Tell topi the shop can fulfil the order: this activates the rental contracts."'
-        in page
-    )
+    assert 'title="Accept the order at topi: this activates the rental contracts."' in page
+    # topi's meaning: acknowledging "confirms that the order can be fulfilled".
+    assert 'title="Confirm to topi that the shop can fulfil the order."' in page
 
 
 # -- buttons on the change form ------------------------------------------------------------------
@@ -290,8 +294,8 @@ def test_bulk_reject_asks_first_then_reports_each_row(admin_client, mocked):
 
     assert done.status_code == 302
     assert sorted(shown(done)) == [
-        ("error", "Order SO-2 is completed here; only orders that are created or acknowledged can "
-                  "be rejected."),
+        ("error", "Order SO-2 is completed: a confirmed order can no longer be rejected. To cancel "
+                  "it, contact topi support (support@topi.eu)."),
         ("success", "Order SO-100234 is rejected at topi."),
     ]  # fmt: skip
     assert Order.objects.get(pk=order.pk).rejection_reason == "No stock"

@@ -146,6 +146,50 @@ def test_a_telesales_offer_needs_no_shipping_address():
     assert cart(shipping_address=None).problems("telesales") == []
 
 
+def utc(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@pytest.mark.contract
+def test_the_payload_with_every_default_is_complete_by_topis_spec(time_machine):
+    now = datetime.now(timezone.utc)
+    time_machine.move_to(now, tick=False)
+
+    payload = cart().to_offer_payload()
+
+    assert payload["expires_at"] == utc(now + timedelta(hours=24))
+    problems = openapi_spec.request_problems(
+        "offer#create", "POST", "https://api.example/v1/offers", json.dumps(payload)
+    )
+    assert problems == []
+
+
+@pytest.mark.parametrize(
+    ("channel", "lifetime"),
+    [("ecommerce", timedelta(hours=24)), ("telesales", timedelta(days=7)),
+     ("in_store_pos", timedelta(days=7))],
+)  # fmt: skip
+def test_an_offer_lives_as_long_as_topi_lets_its_channel_by_default(
+    time_machine, channel, lifetime
+):
+    now = datetime.now(timezone.utc)
+    time_machine.move_to(now, tick=False)
+
+    payload = cart().to_offer_payload(sales_channel=channel)
+
+    assert payload["expires_at"] == utc(now + lifetime)
+
+
+def test_offer_ttl_sets_one_lifetime_for_every_channel(time_machine, settings):
+    settings.TOPI = {**settings.TOPI, "OFFER_TTL": timedelta(hours=2)}
+    now = datetime.now(timezone.utc)
+    time_machine.move_to(now, tick=False)
+
+    payload = cart().to_offer_payload(sales_channel="telesales")
+
+    assert payload["expires_at"] == utc(now + timedelta(hours=2))
+
+
 @pytest.mark.contract
 def test_the_payload_fits_topis_spec():
     payload = cart().to_offer_payload(expires_at=datetime.now(timezone.utc) + timedelta(days=1),
@@ -155,3 +199,28 @@ def test_the_payload_fits_topis_spec():
         "offer#create", "POST", "https://api.example/v1/offers", json.dumps(payload)
     )
     assert problems == []
+
+
+def test_equal_carts_have_one_fingerprint():
+    assert cart().fingerprint() == cart().fingerprint()
+    assert len(cart().fingerprint()) == 64
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"lines": [laptop(quantity=3)]},
+        {"lines": [laptop(unit_price=Decimal("1199.00"))]},
+        {"lines": [laptop(), laptop(product_reference="dock")]},
+        {"customer": None},
+        {"metadata": {"shop_cart_id": "43"}},
+    ],
+    ids=["quantity", "price", "a line more", "customer", "metadata"],
+)
+def test_what_the_offer_is_made_of_changes_the_fingerprint(change):
+    one_laptop = {"lines": [laptop()]}
+    assert cart(**{**one_laptop, **change}).fingerprint() != cart(**one_laptop).fingerprint()
+
+
+def test_the_channel_is_part_of_the_fingerprint():
+    assert cart().fingerprint(sales_channel="telesales") != cart().fingerprint()

@@ -77,6 +77,18 @@ def test_the_request_to_topi(web, mocked, cart, settings):
     assert openapi_spec.request_problems("offer#create", "POST", CREATE, json.dumps(body)) == []
 
 
+def test_a_telesales_checkout_sends_topis_seven_day_lifetime(web, mocked, cart, settings):
+    settings.TOPI = {**settings.TOPI, "SALES_CHANNEL": "telesales"}
+    mocked.post(CREATE, status=201, json=created_offer())
+    before = timezone.now().replace(microsecond=0)
+
+    post_checkout(web)
+
+    body = json.loads(creates(mocked)[0].request.body)
+    expires = timezone.datetime.fromisoformat(body["expires_at"].replace("Z", "+00:00"))
+    assert before + timedelta(days=7) <= expires <= timezone.now() + timedelta(days=7)
+
+
 def test_checkout_is_post_only(web, cart):
     assert web.get("/topi/checkout/").status_code == 405
 
@@ -230,6 +242,46 @@ def test_refused_credentials_are_logged_and_the_customer_sees_unavailable(
     assert "test-secret-value" not in caplog.text
 
 
+@pytest.mark.parametrize(
+    ("token_answer", "hint"),
+    [
+        ({"status": 404, "body": "Not Found"},
+         "HINT: check TOPI['ENVIRONMENT'] and TOPI['TOKEN_URL']"),
+        ({"status": 200, "body": "<html>a web page</html>", "content_type": "text/html"},
+         "HINT: check TOPI['ENVIRONMENT'] and TOPI['TOKEN_URL']"),
+        ({"status": 401, "json": {"error": "invalid_client"}},
+         "HINT: check TOPI['CLIENT_ID'] and TOPI['CLIENT_SECRET']"),
+    ],
+    ids=["token URL 404", "token URL is a web page", "credentials refused"],
+)  # fmt: skip
+def test_a_misconfigured_token_endpoint_is_unavailable_to_the_customer_and_named_in_the_log(
+    web, mocked, cart, caplog, token_answer, hint
+):
+    mocked.replace(responses.POST, TOKEN_URL, **token_answer)
+
+    response = post_checkout(web)
+
+    assert messages_of(response) == [
+        "topi is not available right now. Please try again in a few minutes."
+    ]
+    (logged,) = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    assert logged.startswith("django-topi cannot sign in at topi, so no checkout can start")
+    assert hint in logged
+    assert Offer.objects.get().failure_code == "unavailable"
+    assert creates(mocked) == []
+
+
+def test_the_api_answers_503_for_a_misconfigured_token_endpoint(mocked, cart):
+    from rest_framework.test import APIClient
+
+    mocked.replace(responses.POST, TOKEN_URL, status=404, body="Not Found")
+
+    response = APIClient().post("/topi/api/checkout/")
+
+    assert response.status_code == 503
+    assert response.json()["code"] == "unavailable"
+
+
 def test_the_error_page_never_shows_topis_raw_answer(web, mocked, cart):
     mocked.post(CREATE, status=400, content_type=GOA,
                 json={"name": "bad_request", "message": "internal detail xyz", "id": "x",
@@ -330,34 +382,91 @@ def test_messages_speak_the_customers_language(web, mocked, cart):
     ]
 
 
-def test_a_click_while_another_is_talking_to_topi_waits_for_it(web, mocked, cart, monkeypatch):
-    from django_topi import checkout
-    from django_topi.sync import apply_offer_payload
+def in_flight_draft(**changes):
+    """A draft another click is sending to topi right now (for ``demo_cart()``)."""
+    from django_topi.checkout import _fill_draft
 
-    Offer.objects.create(seller_offer_reference="SO-100234", environment="sandbox")
+    draft = Offer.objects.create(seller_offer_reference="SO-100234", environment="sandbox")
+    _fill_draft(draft, demo_cart(), demo_cart().fingerprint())
+    if changes:
+        Offer.objects.filter(pk=draft.pk).update(**changes)
+    return draft
 
-    def other_worker_finishes(seconds):
-        apply_offer_payload(created_offer(), "local")
 
-    monkeypatch.setattr(checkout.time, "sleep", other_worker_finishes)
+def test_a_click_while_another_is_talking_to_topi_is_answered_at_once(web, mocked, cart):
+    in_flight_draft()
 
     response = post_checkout(web)
 
-    assert response["Location"] == CHECKOUT_URL
-    assert creates(mocked) == []
+    assert response.status_code == 202
+    assert response["Retry-After"] == "2"
+    assert (
+        '<meta http-equiv="refresh" content="2;url=/topi/checkout/pending/?next=%2Fcart%2F">'
+        in (response.text)
+    )
+    assert "Your topi checkout is being prepared" in response.text
+    assert api_calls(mocked) == []
 
 
-def test_a_draft_whose_worker_died_is_retried_after_the_deadline(web, mocked, cart, monkeypatch):
-    from django_topi import checkout
+def test_the_waiting_page_sends_the_customer_on_once_the_offer_exists(web, mocked, cart):
+    from django_topi.sync import apply_offer_payload
 
-    Offer.objects.create(seller_offer_reference="SO-100234", environment="sandbox")
-    clock = iter([0.0])
-    monkeypatch.setattr(checkout.time, "monotonic", lambda: next(clock, 100.0))
-    monkeypatch.setattr(checkout.time, "sleep", lambda seconds: None)
+    in_flight_draft()
+    assert web.get("/topi/checkout/pending/", {"next": "/cart/"}).status_code == 202
+
+    apply_offer_payload(created_offer(), "local")  # the other click is done
+    response = web.get("/topi/checkout/pending/", {"next": "/cart/"})
+
+    assert (response.status_code, response["Location"]) == (302, CHECKOUT_URL)
+    assert api_calls(mocked) == []
+
+
+def test_the_waiting_page_goes_back_to_the_cart_when_the_other_click_failed(web, mocked, cart):
+    in_flight_draft(failure_code="unavailable")
+
+    response = web.get("/topi/checkout/pending/", {"next": "/cart/"})
+
+    assert (response.status_code, response["Location"]) == (302, "/cart/")
+    assert messages_of(response) == ["Your topi checkout could not be prepared. Please try again."]
+
+
+def test_the_waiting_page_never_sends_another_cart_to_an_offer(web, mocked, shop_cart):
+    from django_topi.sync import apply_offer_payload
+
+    shop_cart(demo_cart())
+    in_flight_draft()
+    apply_offer_payload(created_offer(), "local")
+    shop_cart(demo_cart(lines=demo_cart().lines[:1]))  # changed in another tab
+
+    response = web.get("/topi/checkout/pending/", {"next": "/cart/"})
+
+    assert response["Location"] == "/cart/"
+
+
+def test_the_api_answers_202_with_retry_after_while_another_click_is_at_topi(mocked, cart):
+    from rest_framework.test import APIClient
+
+    in_flight_draft()
+
+    response = APIClient().post("/topi/api/checkout/")
+
+    assert (response.status_code, response["Retry-After"]) == (202, "2")
+    assert response.json()["code"] == "pending"
+    assert api_calls(mocked) == []
+
+
+def test_a_draft_whose_click_died_is_taken_over_after_asking_topi(web, mocked, cart):
+    from django_topi.checkout import _in_flight_window
+
+    long_ago = timezone.now() - _in_flight_window() - timedelta(seconds=1)
+    draft = in_flight_draft(updated_at=long_ago)
+    mocked.get(BY_REFERENCE, status=404, content_type=GOA,
+               json={"name": "not_found", "message": "no offer", "id": "x", "temporary": False,
+                     "timeout": False, "fault": False})  # fmt: skip
     mocked.post(CREATE, status=201, json=created_offer())
 
     response = post_checkout(web)
 
     assert response["Location"] == CHECKOUT_URL
-    assert len(creates(mocked)) == 1
-    assert Offer.objects.count() == 1
+    assert [c.request.method for c in api_calls(mocked)] == ["GET", "POST"]
+    assert Offer.objects.get().pk == draft.pk

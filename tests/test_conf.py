@@ -16,7 +16,8 @@ def test_defaults_apply_when_topi_is_not_set():
     with override_settings(TOPI=None):
         assert topi_settings.ENVIRONMENT == "sandbox"
         assert topi_settings.SALES_CHANNEL == "ecommerce"
-        assert timedelta(days=1) == topi_settings.OFFER_TTL
+        assert topi_settings.OFFER_TTL is None
+        assert topi_settings.CONFLICT_EMAILS is True
         assert topi_settings.TIMEOUT == (5.0, 20.0)
         assert topi_settings.WEBHOOK_VERIFICATION == "signature"
         assert topi_settings.WEBHOOK_PROCESSING == "sync"

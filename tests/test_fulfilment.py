@@ -14,7 +14,7 @@ from django_topi import fulfilment
 from django_topi.fulfilment import FulfilmentError, ShipmentItem
 from django_topi.models import Asset, Offer, Order, Shipment
 from tests import payloads
-from tests.conftest import API, SECRET, api_calls
+from tests.conftest import API, SECRET, TOKEN_URL, api_calls
 from tests.fulfilment_helpers import (
     DASHBOARD,
     LAPTOP,
@@ -176,9 +176,7 @@ def test_a_timeout_says_the_outcome_is_unknown(mocked, staff):
         fulfilment.confirm(order, staff)
 
     assert error.value.code == "unavailable"
-    assert "not known whether the request to confirm order SO-100234 went through" in (
-        error.value.message
-    )
+    assert "not known whether order SO-100234 was confirmed" in (error.value.message)
     assert "Re-sync it before you try again" in error.value.message
     order.refresh_from_db()
     assert order.status == "created"
@@ -201,6 +199,21 @@ def test_refused_credentials_are_reported_without_the_secret(mocked, staff, capl
     )
     order.refresh_from_db()
     assert order.status == "created"
+
+
+def test_a_token_url_that_is_not_topis_is_named_as_the_cause(mocked, staff):
+    order = make_order("created")
+    mocked.replace(responses.POST, TOKEN_URL, status=404, body="Not Found")
+
+    with pytest.raises(FulfilmentError) as error:
+        fulfilment.acknowledge(order, staff)
+
+    assert (error.value.code, error.value.message) == (
+        "topi_auth",
+        "django-topi cannot use topi's token endpoint (the token URL is not topi's token "
+        "endpoint), so order SO-100234 was left as it is. Check TOPI['ENVIRONMENT'] and "
+        "TOPI['TOKEN_URL'].",
+    )
 
 
 def test_an_order_topi_does_not_know_is_reported(mocked, staff):
@@ -242,6 +255,22 @@ def test_422_resyncs_and_says_what_the_real_status_is(mocked, staff, caplog):
     # The news came from the re-sync, brought by alice.
     assert timeline(order)[-1] == ("created", "confirmed", "sync", "alice")
     assert "topi refused to acknowledge" in caplog.text
+
+
+def test_a_reject_topi_refuses_as_too_late_points_to_topi_support(mocked, staff):
+    order = make_order("acknowledged")
+    mocked.post(f"{ORDER_URL}/reject", status=422, json=invalid_status("order is confirmed"))
+    mocked.get(ORDER_URL, json=payloads.order("confirmed"))
+
+    with pytest.raises(FulfilmentError) as error:
+        fulfilment.reject(order, staff, "out of stock")
+
+    assert error.value.message == (
+        "topi refused to reject order SO-100234: at topi it is confirmed (HTTP 422 InvalidStatus: "
+        "order is confirmed), and a confirmed order can no longer be rejected. To cancel it, "
+        "contact topi support (support@topi.eu). django-topi has re-synced it."
+    )
+    assert Order.objects.get().status == "confirmed"
 
 
 def test_422_when_topi_is_already_there_is_reported_as_done(mocked, staff):
@@ -295,9 +324,12 @@ def test_void_refused_by_topi_reports_the_offers_real_status(mocked, staff):
         ("confirm", "rejected",
          "Order SO-100234 is rejected here; only orders that are created or acknowledged can be "
          "confirmed."),
+        ("reject", "canceled",
+         "Order SO-100234 is canceled here; only orders that are created or acknowledged can be "
+         "rejected."),
         ("reject", "partially_fulfilled",
-         "Order SO-100234 is partially fulfilled here; only orders that are created or "
-         "acknowledged can be rejected."),
+         "Order SO-100234 is partially fulfilled: a confirmed order can no longer be rejected. "
+         "To cancel it, contact topi support (support@topi.eu)."),
     ],
 )  # fmt: skip
 def test_a_step_the_local_status_does_not_allow_is_refused_without_asking_topi(

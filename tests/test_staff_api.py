@@ -355,8 +355,8 @@ def test_the_wrong_local_state_is_409_without_asking_topi(staff, mocked):
     assert response.status_code == 409
     assert response.json() == {
         "code": "invalid_state",
-        "detail": "Order SO-100234 is completed here; only orders that are created or "
-        "acknowledged can be rejected.",
+        "detail": "Order SO-100234 is completed: a confirmed order can no longer be rejected. "
+        "To cancel it, contact topi support (support@topi.eu).",
     }
     assert api_calls(mocked) == []
 

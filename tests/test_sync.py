@@ -395,3 +395,46 @@ def test_lines_are_replaced_only_when_topi_changes_them():
     apply_offer_payload(payloads.offer("accepted"), "sync")
 
     assert list(OfferLine.objects.values_list("pk", flat=True)) == first_ids
+
+
+# -- the lifecycle in topi's words ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("closed", ["declined", "expired"])
+def test_a_void_after_topi_closed_the_offer_is_a_step_not_a_conflict(closed):
+    apply_offer_payload(payloads.offer(closed), "webhook")
+
+    result = apply_offer_payload(payloads.offer("voided"), "webhook")
+
+    offer = Offer.objects.get()
+    assert (offer.status, offer.conflict, result.conflict) == ("voided", "", "")
+    assert timeline(offer)[-1] == (closed, "voided", "void", "webhook")
+
+
+def test_an_accepted_offer_reported_voided_is_a_conflict():
+    apply_offer_payload(payloads.offer("accepted"), "webhook")
+
+    result = apply_offer_payload(payloads.offer("voided"), "webhook")
+
+    assert Offer.objects.get().status == "accepted"
+    assert "cannot reach from 'accepted'" in result.conflict
+
+
+def test_a_legacy_rejected_offer_seen_first_by_a_sync_is_closed_not_left_created():
+    result = apply_offer_payload(payloads.offer("rejected"), "sync")
+
+    offer = Offer.objects.get()
+    assert (offer.status, offer.conflict) == ("rejected", "")
+    assert result.statuses == ["created", "rejected"]
+    assert timeline(offer) == [
+        ("", "created", "", "sync"),
+        ("created", "rejected", "reject", "sync"),
+    ]
+
+
+def test_a_rejected_offer_can_still_be_voided():
+    apply_offer_payload(payloads.offer("rejected"), "sync")
+
+    apply_offer_payload(payloads.offer("voided"), "webhook")
+
+    assert Offer.objects.get().status == "voided"

@@ -40,3 +40,31 @@ def test_the_compiled_catalogue_matches_the_source():
         compiled = gettext.GNUTranslations(handle)
     for msgid, msgstr in po_entries(LOCALE / "django.po").items():
         assert compiled.gettext(msgid) == msgstr, msgid
+
+
+def test_staff_sentences_are_whole_in_german():
+    """Each operation has its own sentences, so German needs no verb or participle fragments."""
+    from django.utils import translation
+
+    from django_topi import fulfilment
+
+    with translation.override("de"):
+        too_late = str(fulfilment.REJECT_TOO_LATE_HERE) % {
+            "name": "SO-1", "status": "bestätigt", "support": "support@topi.eu"}  # fmt: skip
+        not_yet = str(fulfilment.ACKNOWLEDGE.words.not_allowed) % {
+            "name": "SO-1", "status": "bestätigt", "allowed": "erstellt"}  # fmt: skip
+
+    assert too_late == (
+        "Bestellung SO-1 hat den Status bestätigt: Eine bestätigte Bestellung kann nicht mehr "
+        "zurückgewiesen werden. Um sie zu stornieren, wenden Sie sich an den topi-Support "
+        "(support@topi.eu)."
+    )
+    assert not_yet == (
+        "Bestellung SO-1 hat hier den Status bestätigt; nur bei Bestellungen mit dem Status "
+        "erstellt kann die Erfüllbarkeit bestätigt werden."
+    )
+
+
+def test_no_staff_sentence_is_built_from_a_verb_or_participle():
+    entries = po_entries(LOCALE / "django.po")
+    assert [msgid for msgid in entries if "%(verb)s" in msgid or "%(done)s" in msgid] == []

@@ -346,7 +346,7 @@ class ActionView(StaffView):
 
 
 class AcknowledgeOrderView(ActionView):
-    """Tell topi the shop received the order."""
+    """Confirm to topi that the shop can fulfil the order."""
 
     model = Order
     action_permission = "django_topi.acknowledge_order"

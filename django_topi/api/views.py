@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 
 from django_topi.api.authentication import authentication_classes
 from django_topi.api.serializers import CheckoutSerializer, ErrorSerializer, OfferSerializer
-from django_topi.checkout import CheckoutFailed, owns, start_checkout
+from django_topi.checkout import CheckoutFailed, CheckoutPending, owns, start_checkout
 from django_topi.conf import topi_settings
 from django_topi.models import Offer
 
@@ -38,6 +38,11 @@ class CheckoutSchema(AutoSchema):
         return {
             201: CheckoutSerializer,
             200: OpenApiResponse(CheckoutSerializer, description="An open offer for this cart."),
+            202: OpenApiResponse(
+                ErrorSerializer,
+                description="Another request for this cart is talking to topi right now: POST "
+                "again after the seconds in the Retry-After header.",
+            ),
             400: ErrorSerializer,
             409: ErrorSerializer,
             422: ErrorSerializer,
@@ -63,6 +68,11 @@ class CheckoutAPIView(APIView):
     def post(self, request: Request) -> Response:
         try:
             started = start_checkout(request._request)
+        except CheckoutPending as exc:
+            # Another request for this cart is talking to topi: POST again after Retry-After.
+            response = error(exc.code, exc.message, exc.status)
+            response["Retry-After"] = str(exc.retry_after)
+            return response
         except CheckoutFailed as exc:
             return error(exc.code, exc.message, exc.status)
         if not started.checkout_url:

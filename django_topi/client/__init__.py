@@ -4,6 +4,7 @@ from django_topi.client.client import TopiClient, get_client
 from django_topi.client.errors import (
     TopiAPIError,
     TopiAuthError,
+    TopiConfigurationError,
     TopiError,
     TopiNotFound,
     TopiResponseError,
@@ -17,6 +18,7 @@ __all__ = [
     "TopiAPIError",
     "TopiAuthError",
     "TopiClient",
+    "TopiConfigurationError",
     "TopiError",
     "TopiNotFound",
     "TopiResponseError",

@@ -14,12 +14,7 @@ from typing import Any
 import requests
 from django.core.cache import BaseCache, caches
 
-from django_topi.client.errors import (
-    TopiAPIError,
-    TopiAuthError,
-    TopiResponseError,
-    TopiUnavailable,
-)
+from django_topi.client.errors import TopiConfigurationError, TopiUnavailable
 
 #: topi documents ``expires_in``; should it ever be missing, assume a short life.
 FALLBACK_EXPIRES_IN = 300
@@ -66,6 +61,12 @@ class TokenProvider:
         if self._cache.get(self.cache_key) == rejected_token:
             self._cache.delete(self.cache_key)
 
+    def _url_hint(self) -> str:
+        return (
+            f"check TOPI['ENVIRONMENT'] and TOPI['TOKEN_URL']: {self.token_url} does not answer "
+            "as topi's OAuth2 token endpoint"
+        )
+
     def _fetch(self) -> str:
         # The sender retries this call where it is safe (it creates nothing) and logs it.
         response = self._send(
@@ -75,37 +76,37 @@ class TokenProvider:
             auth=(self.client_id, self._client_secret),
             headers={"Accept": "application/json"},
         )
+        where: dict[str, Any] = {
+            "status": response.status_code,
+            "method": "POST",
+            "path": self.token_url,
+        }
         if response.status_code in (400, 401, 403):
-            raise TopiAuthError(
-                "topi refused the client credentials; check TOPI['CLIENT_ID'] and "
-                "TOPI['CLIENT_SECRET'] for this environment",
-                status=response.status_code,
-                method="POST",
-                path=self.token_url,
+            raise TopiConfigurationError(
+                "topi refused the client credentials",
+                hint="check TOPI['CLIENT_ID'] and TOPI['CLIENT_SECRET']: they are not accepted "
+                f"at {self.token_url}",
+                **where,
             )
         if response.status_code >= 500 or response.status_code == 429:
-            raise TopiUnavailable(
-                "topi's token endpoint is unavailable",
-                status=response.status_code,
-                method="POST",
-                path=self.token_url,
-            )
+            raise TopiUnavailable("topi's token endpoint is unavailable", **where)
         if not response.ok:
-            raise TopiAPIError(
-                "topi's token endpoint answered with an error",
-                status=response.status_code,
-                method="POST",
-                path=self.token_url,
+            raise TopiConfigurationError(
+                "the token URL is not topi's token endpoint",
+                hint=self._url_hint(),
+                **where,
             )
         try:
             data: Any = response.json()
             token = data["access_token"]
         except (ValueError, KeyError, TypeError):
-            raise TopiResponseError(
-                "topi's token endpoint answered without an access_token"
+            raise TopiConfigurationError(
+                "the token URL answered without an access_token", hint=self._url_hint(), **where
             ) from None
         if not isinstance(token, str) or not token:
-            raise TopiResponseError("topi's token endpoint answered with an empty access_token")
+            raise TopiConfigurationError(
+                "the token URL answered with an empty access_token", hint=self._url_hint(), **where
+            )
         expires_in = data.get("expires_in")
         if (
             isinstance(expires_in, bool)

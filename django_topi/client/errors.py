@@ -3,6 +3,7 @@
     TopiError
     ├── TopiAPIError            topi answered with an error (status, name, message, id, flags)
     │   ├── TopiAuthError       401 / 403: credentials or scopes
+    │   │   └── TopiConfigurationError   the token endpoint cannot be used: the shop's set-up
     │   ├── TopiNotFound        404
     │   ├── TopiUnprocessable   422: business rule refused (with unsupported ``references``)
     │   └── TopiUnavailable     timeouts, connection errors, 5xx, 429: try again later
@@ -71,6 +72,18 @@ class TopiAPIError(TopiError):
 
 class TopiAuthError(TopiAPIError):
     """401 or 403: the credentials are wrong, expired, or lack a scope."""
+
+
+class TopiConfigurationError(TopiAuthError):
+    """django-topi cannot get a token: the credentials, the environment or the token URL is
+    wrong. A mistake in the shop's settings, not topi's; ``hint`` says what to check."""
+
+    def __init__(self, message: str, *, hint: str, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{super().__str__()}. HINT: {self.hint}"
 
 
 class TopiNotFound(TopiAPIError):

@@ -53,6 +53,25 @@ class Offer(ConcurrentTransitionMixin, TopiRecord):
         _("failure reason"), blank=True, help_text=_("Why topi did not take this offer.")
     )
     failure_code = models.CharField(_("failure code"), max_length=32, blank=True)
+    cart_fingerprint = models.CharField(
+        _("cart fingerprint"),
+        max_length=64,
+        blank=True,
+        editable=False,
+        help_text=_(
+            "A hash of exactly what the shop sent: lines, prices, quantities, shipping, customer "
+            "and addresses. A click with a different cart never reuses this offer."
+        ),
+    )
+    superseded_by = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="supersedes",
+        verbose_name=_("superseded by"),
+        help_text=_("The offer that replaced this one when the customer's cart changed."),
+    )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -66,7 +85,10 @@ class Offer(ConcurrentTransitionMixin, TopiRecord):
         verbose_name = _("offer")
         verbose_name_plural = _("offers")
         ordering = ["-created_at", "-pk"]
-        permissions = [("void_offer", _("Can void offers at topi"))]
+        permissions = [
+            ("void_offer", _("Can void offers at topi")),
+            ("resolve_offer_conflict", _("Can mark offer conflicts resolved")),
+        ]
         constraints = [
             # One checkout in flight per cart: a second click finds the draft instead.
             models.UniqueConstraint(
@@ -102,6 +124,10 @@ class Offer(ConcurrentTransitionMixin, TopiRecord):
     @transition(field=status, source=_sources("expire"), target=_target("expire"))
     def expire(self) -> None:
         """``expires_at`` passed."""
+
+    @transition(field=status, source=_sources("reject"), target=_target("reject"))
+    def reject(self) -> None:
+        """topi refused the offer (its deprecated ``rejected`` status, on legacy offers)."""
 
 
 class OfferLine(models.Model):

@@ -57,6 +57,7 @@ class Order(ConcurrentTransitionMixin, TopiRecord):
             ("confirm_order", _("Can confirm orders at topi")),
             ("reject_order", _("Can reject orders at topi")),
             ("ship_order", _("Can report shipments to topi")),
+            ("resolve_order_conflict", _("Can mark order conflicts resolved")),
         ]
 
     def __str__(self) -> str:
@@ -64,7 +65,7 @@ class Order(ConcurrentTransitionMixin, TopiRecord):
 
     @transition(field=status, source=_sources("acknowledge"), target=_target("acknowledge"))
     def acknowledge(self) -> None:
-        """The shop confirmed to topi that it received the order."""
+        """The shop confirmed to topi that the order can be fulfilled."""
 
     @transition(field=status, source=_sources("confirm"), target=_target("confirm"))
     def confirm(self) -> None:

@@ -23,7 +23,11 @@ class Origin(models.TextChoices):
 
 
 class StatusChange(models.Model):
-    """One step of an offer's or an order's status. ``source`` is empty when the row was created."""
+    """One step of an offer's or an order's status. ``source`` is empty when the row was created.
+
+    A conflict that staff marked resolved is a row too: ``source`` and ``target`` are the status
+    it stayed in, ``transition`` is ``resolve_conflict`` and ``note`` holds the conflict.
+    """
 
     offer = models.ForeignKey(
         Offer, on_delete=models.CASCADE, null=True, blank=True, related_name="status_changes"
@@ -44,6 +48,9 @@ class StatusChange(models.Model):
         null=True,
         blank=True,
         related_name="status_changes",
+    )
+    note = models.TextField(
+        _("note"), blank=True, help_text=_("For a resolved conflict: what the conflict was.")
     )
     created_at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
 

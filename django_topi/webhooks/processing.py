@@ -28,8 +28,7 @@ from django_topi.client import TopiError, TopiNotFound, get_client
 from django_topi.conf import topi_settings
 from django_topi.ids import TOPI_ID
 from django_topi.models import Origin, WebhookEvent
-from django_topi.states import REPORTED_OFFER_STATUSES, REPORTED_ORDER_STATUSES
-from django_topi.sync import apply_offer_payload, apply_order_payload
+from django_topi.sync import UnknownStatus, apply_offer_payload, apply_order_payload
 
 logger = logging.getLogger("django_topi.webhooks")
 
@@ -74,22 +73,17 @@ def classify(body: bytes) -> Shape:
     if not isinstance(payload, Mapping):
         return Shape(Kind.UNKNOWN, problem="the body is not a JSON object")
     if "offer_id" in payload or "assets" in payload:
-        kind, statuses = Kind.ORDER, REPORTED_ORDER_STATUSES
+        kind = Kind.ORDER
     elif "lines" in payload or "checkout_redirect_url" in payload:
-        kind, statuses = Kind.OFFER, REPORTED_OFFER_STATUSES
+        kind = Kind.OFFER
     else:
         return Shape(Kind.UNKNOWN, problem="neither an offer nor an order")
-    topi_id, status = payload.get("id"), payload.get("status")
+    topi_id = payload.get("id")
     if not isinstance(topi_id, str) or not TOPI_ID.match(topi_id):
         return Shape(kind, problem=f"the {kind} has no valid id")
-    if status not in statuses:
-        return Shape(
-            kind,
-            topi_id,
-            str(status)[:32],
-            problem=f"status {status!r} is not one django-topi applies",
-        )
-    return Shape(kind, topi_id, str(status), payload=payload)
+    # A status this version does not know is not junk: sync refuses it, and the event is kept
+    # as failed, to be replayed once django-topi knows the status.
+    return Shape(kind, topi_id, str(payload.get("status"))[:32], payload=payload)
 
 
 def stored_headers(request: HttpRequest) -> dict[str, str]:
@@ -225,6 +219,10 @@ def process(event: WebhookEvent) -> Outcome:
                 mark_rejected(event, f"topi does not know {shape.kind} {shape.topi_id}")
                 return Outcome(Status.REJECTED, 400, "unknown to topi")
         return _apply(event, shape, payload)
+    except UnknownStatus as exc:
+        # topi sending it again will not help; an upgrade and a replay will. So: 200.
+        _record_unknown_status(event, exc)
+        return Outcome(Status.FAILED, 200, "unknown status")
     except Exception as exc:
         _record_failure(event, exc)
         return Outcome(Status.FAILED, 500, "processing failed")
@@ -285,6 +283,20 @@ def _record_failure(event: WebhookEvent, exc: BaseException) -> None:
         attempts=F("attempts") + 1,
         error=message,
         traceback=traceback.format_exc()[-20000:],
+    )
+    event.refresh_from_db()
+    signals.webhook_failed.send_robust(sender=WebhookEvent, event=event, error=exc)
+
+
+def _record_unknown_status(event: WebhookEvent, exc: UnknownStatus) -> None:
+    message = (
+        f"topi reported {exc.kind} {exc.topi_id} with status {exc.status!r}, which this version of "
+        "django-topi does not know. Upgrade django-topi, then replay the event "
+        "(topi_replay_webhooks --failed)."
+    )
+    logger.error("topi webhook %s failed: %s", event.pk, message)
+    WebhookEvent.objects.filter(pk=event.pk).update(
+        status=Status.FAILED, attempts=F("attempts") + 1, error=message, traceback=""
     )
     event.refresh_from_db()
     signals.webhook_failed.send_robust(sender=WebhookEvent, event=event, error=exc)

@@ -26,7 +26,11 @@ Status = WebhookEvent.Status
 Verification = WebhookEvent.Verification
 
 
-def answer(status: int, outcome: str, reason: str = "") -> JsonResponse:
+def answer(status: int, outcome: str, reason: str = "") -> HttpResponse:
+    """A refusal (4xx) is a bare status: the sender may be anyone, so why it was refused stays
+    in the log and in the rejected deliveries. Other answers go to a verified sender."""
+    if 400 <= status < 500:
+        return HttpResponse(status=status)
     body = {"status": outcome, **({"reason": reason} if reason else {})}
     return JsonResponse(body, status=status)
 
