@@ -100,16 +100,8 @@ class _ToSend:
 def start_checkout(request: HttpRequest) -> CheckoutStarted:
     """Create (or find) the topi offer for the request's cart; raise ``CheckoutFailed`` if not
     (``CheckoutPending`` while another click for the same cart is talking to topi)."""
-    cart = _cart(request)
-    channel = topi_settings.SALES_CHANNEL
-    problems = cart.problems(channel)
-    if problems:
-        raise CheckoutFailed(
-            "invalid_cart",
-            _("This cart cannot be rented with topi yet: %(problems)s")
-            % {"problems": " ".join(problems)},
-        )
-    fingerprint = cart.fingerprint(sales_channel=channel)
+    cart = _checkable_cart(request)
+    fingerprint = cart.fingerprint(sales_channel=topi_settings.SALES_CHANNEL)
     mine: set[int] = set()  # drafts this click has claimed, so a second look does not wait on them
     for _look in range(MAX_LOOKS):
         step = _next_step(request, cart, fingerprint, mine)
@@ -130,7 +122,10 @@ def checkout_status(request: HttpRequest) -> CheckoutStarted | CheckoutFailed:
     """What became of this cart's checkout, for a client that was told to ask again. Sends
     nothing to topi: a ``CheckoutStarted`` once the offer for this very cart exists, else the
     reason (``CheckoutPending`` while another click is still at it)."""
-    cart = _cart(request)
+    try:
+        cart = _checkable_cart(request)
+    except CheckoutFailed as failure:
+        return failure
     fingerprint = cart.fingerprint(sales_channel=topi_settings.SALES_CHANNEL)
     offers = list(_open_offers(cart.reference))
     for offer in offers:
@@ -157,6 +152,19 @@ def _same_cart_and_open(offer: Offer, fingerprint: str) -> bool:
         and offer.cart_fingerprint == fingerprint
         and (offer.expires_at is None or offer.expires_at > timezone.now())
     )
+
+
+def _checkable_cart(request: HttpRequest) -> Cart:
+    """The request's cart, if topi could take it; else ``CheckoutFailed`` says what is wrong."""
+    cart = _cart(request)
+    problems = cart.problems(topi_settings.SALES_CHANNEL)
+    if problems:
+        raise CheckoutFailed(
+            "invalid_cart",
+            _("This cart cannot be rented with topi yet: %(problems)s")
+            % {"problems": " ".join(problems)},
+        )
+    return cart
 
 
 def _cart(request: HttpRequest) -> Cart:

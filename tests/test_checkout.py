@@ -443,6 +443,17 @@ def test_the_waiting_page_never_sends_another_cart_to_an_offer(web, mocked, shop
     assert response["Location"] == "/cart/"
 
 
+def test_the_waiting_page_with_an_emptied_cart_goes_back_to_it(web, mocked, shop_cart):
+    shop_cart(demo_cart())
+    in_flight_draft()
+    shop_cart(None)  # emptied in another tab
+
+    response = web.get("/topi/checkout/pending/", {"next": "/cart/"})
+
+    assert (response.status_code, response["Location"]) == (302, "/cart/")
+    assert messages_of(response) == ["Your cart is empty."]
+
+
 def test_the_api_answers_202_with_retry_after_while_another_click_is_at_topi(mocked, cart):
     from rest_framework.test import APIClient
 
