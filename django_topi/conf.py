@@ -361,10 +361,12 @@ class TopiSettings:
     def endpoints(self) -> Endpoints:
         """The API and token URLs in use: the environment's, unless overridden."""
         default = ENVIRONMENTS[self.ENVIRONMENT]
-        return Endpoints(
-            api_base_url=self.API_BASE_URL or default.api_base_url,
-            token_url=self.TOKEN_URL or default.token_url,
-        )
+        api_base_url = self.API_BASE_URL or default.api_base_url
+        token_url = self.TOKEN_URL or default.token_url
+        if self.ENVIRONMENT == "simulator" and self.API_BASE_URL and not self.TOKEN_URL:
+            # The simulator serves its token endpoint beside its API, wherever it runs.
+            token_url = f"{api_base_url.rstrip('/')}/oauth2/token"
+        return Endpoints(api_base_url=api_base_url, token_url=token_url)
 
     def problems(self) -> Iterator[tuple[str | None, ImproperlyConfigured]]:
         """Every configuration problem at once as (key, error), for the system checks."""

@@ -150,3 +150,31 @@ def response_examples(op_id: str) -> list[tuple[int, str, str, Any]]:
                 if "example" in schema:
                     found.append((int(status), content_type, "schema example", schema["example"]))
     return found
+
+
+def operation_for(method: str, url: str) -> str | None:
+    """The operationId whose method and path template ``url`` fits (fixed paths win); the
+    API may sit under a prefix (the simulator's ``/topi-simulator``)."""
+    path = urlsplit(url).path
+    path = path[path.index("/v1/") :] if "/v1/" in path else path
+    matches = [
+        (template.count("{"), op_id)
+        for op_id, (op_method, template, _op) in operations().items()
+        if op_method == method and path_regex(template).match(path)
+    ]
+    return min(matches)[1] if matches else None
+
+
+def response_problems(op_id: str, status: int, body: Any) -> list[str]:
+    """Everything about an answer that does not fit what the spec declares for ``status``."""
+    _, _, operation = operations()[op_id]
+    response = operation["responses"].get(str(status))
+    if response is None:
+        return [f"status {status} is not declared (declared: {sorted(operation['responses'])})"]
+    content = response.get("content") or {}
+    if not content:
+        return [] if body in (None, b"", "") else ["a body where the spec declares none"]
+    media = content.get("application/json") or content.get("application/vnd.goa.error")
+    if media is None:
+        return [f"no JSON media type declared for {status}"]
+    return schema_errors(media["schema"], body, write=False)

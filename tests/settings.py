@@ -20,7 +20,11 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "django_topi",
+    "django_topi.simulator",
 ]
+
+# The tests run with DEBUG = False, and the simulator is what the topi_simulator fixture talks to.
+TOPI_SIMULATOR_ALLOW_PRODUCTION = True
 
 MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",

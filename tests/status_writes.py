@@ -34,6 +34,8 @@ KEYWORD_WRITES = frozenset({"update", "create", "get_or_create", "update_or_crea
 #: What a name may be known to hold, besides a class: none of these is an Offer or Order.
 SAFE_KINDS = frozenset({"module", "function", "dict", "literal"})
 UNKNOWN = "?"
+#: Django's shortcuts that answer a row of the model (or queryset) they are given.
+ROW_GETTERS = frozenset({"get_object_or_404", "get_list_or_404"})
 MAPPINGS = frozenset({"dict", "Dict", "Mapping", "MutableMapping", "defaultdict", "Counter"})
 BUILTIN_VALUES = frozenset({"str", "int", "float", "bool", "bytes", "Decimal", "datetime"})
 
@@ -213,6 +215,8 @@ class _Checker(ast.NodeVisitor):
             if isinstance(func, ast.Name):
                 if func.id == "dict":
                     return {"dict"}
+                if func.id in ROW_GETTERS and node.args:
+                    return self.kinds_of(node.args[0])  # get_object_or_404(Model, …): a Model
                 kinds = self.scope.lookup(func.id)
                 return {kind for kind in kinds if kind[:1].isupper()} or {UNKNOWN}
             if isinstance(func, ast.Attribute):

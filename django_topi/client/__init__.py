@@ -1,6 +1,6 @@
 """HTTP client for topi's Seller API: ``TopiClient``, ``get_client()`` and the error classes."""
 
-from django_topi.client.client import TopiClient, get_client
+from django_topi.client.client import TopiClient, get_client, mount, unmount
 from django_topi.client.errors import (
     TopiAPIError,
     TopiAuthError,
@@ -25,4 +25,6 @@ __all__ = [
     "TopiUnavailable",
     "TopiUnprocessable",
     "get_client",
+    "mount",
+    "unmount",
 ]

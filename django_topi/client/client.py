@@ -121,6 +121,8 @@ class TopiClient:
         self.retry_backoff = retry_backoff
         self.retry_after_max = retry_after_max
         self._session = session or requests.Session()
+        for prefix, adapter in _mounted.items():
+            self._session.mount(prefix, adapter)
         self._sleep = sleep
         self.tokens = TokenProvider(
             token_url=token_url,
@@ -470,6 +472,21 @@ class TopiClient:
 
 
 _local = threading.local()
+#: Transport adapters that every client built afterwards routes its URLs through, by prefix.
+_mounted: dict[str, requests.adapters.BaseAdapter] = {}
+
+
+def mount(prefix: str, adapter: requests.adapters.BaseAdapter) -> None:
+    """Route every client's requests to URLs under ``prefix`` through ``adapter`` (the testing
+    plugin sends the simulator's in-process this way). Clients built before are forgotten."""
+    _mounted[prefix] = adapter
+    _local.__dict__.pop("clients", None)
+
+
+def unmount(prefix: str) -> None:
+    """Undo ``mount``."""
+    _mounted.pop(prefix, None)
+    _local.__dict__.pop("clients", None)
 
 
 def get_client(*, max_retries: int | None = None) -> TopiClient:
