@@ -6,6 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 DEMO_ADDR ?= 127.0.0.1:8000
+export DEMO_ADDR
 MANAGE := $(BIN)/python example_project/manage.py
 
 .PHONY: demo test lint format docs tox clean
@@ -19,7 +20,10 @@ $(INSTALLED): pyproject.toml
 demo: $(INSTALLED)
 	$(MANAGE) migrate --noinput
 	$(MANAGE) seed_demo
-	$(MANAGE) runserver $(DEMO_ADDR)
+	$(MANAGE) topi_sync_shipping_methods
+	$(MANAGE) topi_sync_catalog
+	@echo "Shop: http://$(DEMO_ADDR)/   topi simulator: http://$(DEMO_ADDR)/topi-simulator/control/   staff: http://$(DEMO_ADDR)/admin/ (admin / admin)"
+	DEMO_ADDR=$(DEMO_ADDR) $(MANAGE) runserver $(DEMO_ADDR)
 
 test: $(INSTALLED)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

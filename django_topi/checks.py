@@ -12,6 +12,7 @@ E009  PRODUCT_ADAPTER cannot be imported or is not callable
 W001  production credentials/URLs are used while DEBUG is True
 W002  the sandbox or simulator is used while DEBUG is False
 W003  the webhook timestamp tolerance is over 10 minutes while DEBUG is False
+W004  ENVIRONMENT is "simulator" but the simulator is neither installed here nor elsewhere named
 """
 
 from __future__ import annotations
@@ -80,6 +81,27 @@ def check_credentials(
             "contact issued for this environment (read them from the environment, not from code), "
             "or use ENVIRONMENT='simulator' locally.",
             id="topi.E002",
+        )
+    ]
+
+
+@register(Tags.compatibility)
+def check_simulator_is_there(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """The simulator environment needs a simulator: this project's, or one at API_BASE_URL."""
+    if _safe("ENVIRONMENT") != "simulator" or _safe("API_BASE_URL"):
+        return []
+    if "django_topi.simulator" in settings.INSTALLED_APPS:
+        return []
+    return [
+        Warning(
+            "TOPI['ENVIRONMENT'] is 'simulator', but django_topi.simulator is not installed and "
+            "TOPI['API_BASE_URL'] names no other: every call to topi will fail.",
+            hint="Add 'django_topi.simulator' to INSTALLED_APPS and "
+            'path("topi-simulator/", include("django_topi.simulator.urls")) to the URLconf, '
+            "or point TOPI['API_BASE_URL'] at a server that runs it.",
+            id="topi.W004",
         )
     ]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 from django.core.checks import Tags
 from django.core.checks import run_checks as run_all_checks
 from django.core.management import call_command
@@ -160,3 +161,20 @@ def test_task_mode_without_a_tasks_framework(monkeypatch):
 
 def test_task_mode_with_a_tasks_framework_passes():
     assert topi_messages(WEBHOOK_PROCESSING="task") == {}
+
+
+def test_the_simulator_environment_without_a_simulator_is_named():
+    apps = [app for app in settings.INSTALLED_APPS if app != "django_topi.simulator"]
+    with override_settings(INSTALLED_APPS=apps):
+        message = topi_messages(ENVIRONMENT="simulator")["topi.W004"]
+
+    assert "django_topi.simulator is not installed" in message.msg
+    assert "Add 'django_topi.simulator' to INSTALLED_APPS" in message.hint
+
+
+def test_a_simulator_elsewhere_needs_no_local_one():
+    apps = [app for app in settings.INSTALLED_APPS if app != "django_topi.simulator"]
+    with override_settings(INSTALLED_APPS=apps):
+        assert "topi.W004" not in topi_messages(
+            ENVIRONMENT="simulator", API_BASE_URL="http://sim.example/topi-simulator"
+        )

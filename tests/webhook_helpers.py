@@ -1,15 +1,14 @@
-"""Deliver webhooks to the test shop as topi would: signed with Standard Webhooks headers."""
+"""Deliver webhooks to the test shop as topi would: signed with Standard Webhooks headers,
+through ``django_topi.testing``'s helpers."""
 
 from __future__ import annotations
 
 import json
-import time
-import uuid
 from typing import Any
 
 from django.conf import settings
 
-from django_topi.webhooks.verification import sign
+from django_topi.testing import sign_webhook
 
 URL = "/topi/webhook/"
 SECRET = settings.TOPI["WEBHOOK_SECRETS"][0]
@@ -18,13 +17,7 @@ OTHER_SECRET = "whsec_b3RoZXItc2VjcmV0LWZvci1yb3RhdGlvbg=="
 
 def signed_headers(body: bytes, *, secret: str = SECRET, msg_id: str | None = None,
                    timestamp: int | None = None) -> dict[str, str]:  # fmt: skip
-    msg_id = msg_id or f"msg_{uuid.uuid4().hex}"
-    timestamp = int(time.time()) if timestamp is None else timestamp
-    return {
-        "HTTP_SVIX_ID": msg_id,
-        "HTTP_SVIX_TIMESTAMP": str(timestamp),
-        "HTTP_SVIX_SIGNATURE": sign(secret, msg_id, timestamp, body),
-    }
+    return sign_webhook(body, secret=secret, msg_id=msg_id, timestamp=timestamp)
 
 
 def deliver(web: Any, payload: Any, *, sign_with: str | None = SECRET, msg_id: str | None = None,

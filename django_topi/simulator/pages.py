@@ -31,7 +31,15 @@ def _totals(offer: SimOffer) -> dict[str, Any]:
         for line in offer.lines
     )
     gross = sum(int(line["price"]["gross"]) for line in offer.lines)
+    shipping = offer.request.get("shipping")
+    if shipping:
+        gross += int(shipping["price"]["gross"])
     return {
+        "shipping": shipping
+        and {
+            "name": shipping["seller_shipping_reference"],
+            "price": format_money(shipping["price"]["gross"], currency),
+        },
         "currency": currency,
         "monthly": format_money(monthly, currency),
         "purchase": format_money(gross, currency),
@@ -46,7 +54,9 @@ def checkout(request: HttpRequest, topi_id: str) -> HttpResponse:
     if request.GET.get("token") != offer.token:
         raise Http404("unknown checkout")
     body = offer.request
-    if request.method == "POST" and offer.status == "created":
+    if request.method == "POST" and offer.status != "created":
+        return redirect(request.get_full_path())  # closed meanwhile: show what it is now
+    if request.method == "POST":
         choice = request.POST.get("choice")
         ids = {"offer_id": offer.topi_id, "seller_offer_reference": offer.seller_offer_reference}
         success, leave = body.get("success_redirect"), body.get("exit_redirect")

@@ -1,8 +1,9 @@
 """Settings of the example shop: a small Django shop that offers "Rent with topi".
 
-It talks to the local topi simulator by default, so it runs with no credentials and no network.
-To try topi's sandbox instead, set TOPI_ENVIRONMENT=sandbox, TOPI_CLIENT_ID and
-TOPI_CLIENT_SECRET in the environment.
+It talks to the local topi simulator by default (served by this same process under
+/topi-simulator/), so it runs with no credentials and no network. To try topi's sandbox instead,
+set TOPI_ENVIRONMENT=sandbox, TOPI_CLIENT_ID, TOPI_CLIENT_SECRET and TOPI_WEBHOOK_SECRET in the
+environment.
 """
 
 import os
@@ -13,6 +14,10 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "example-shop-development-only")
 DEBUG = os.environ.get("DJANGO_DEBUG", "1") == "1"
 ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+#: Where `make demo` serves the shop (and so the simulator its checkout pages and webhooks use).
+DEMO_ADDR = os.environ.get("DEMO_ADDR", "127.0.0.1:8000")
+TOPI_ENVIRONMENT = os.environ.get("TOPI_ENVIRONMENT", "simulator")
+SIMULATOR = TOPI_ENVIRONMENT == "simulator"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -23,6 +28,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "django_topi",
+    *(["django_topi.simulator"] if SIMULATOR else []),
     "shop",
 ]
 
@@ -80,15 +86,14 @@ LOGGING = {
 }
 
 TOPI = {
-    "ENVIRONMENT": os.environ.get("TOPI_ENVIRONMENT", "simulator"),
+    "ENVIRONMENT": TOPI_ENVIRONMENT,
     "CLIENT_ID": os.environ.get("TOPI_CLIENT_ID", ""),
     "CLIENT_SECRET": os.environ.get("TOPI_CLIENT_SECRET", ""),
+    **({"API_BASE_URL": f"http://{DEMO_ADDR}/topi-simulator"} if SIMULATOR else {}),
     "PRODUCT_REFERENCE_SOURCE": "demo-shop",
     "CART_ADAPTER": "shop.cart.get_cart",
     "CART_URL": "shop:cart",
-    # The button asks topi whether the cart can be rented ("explain", the default); the demo
-    # shows it unconditionally until the local simulator answers the catalog endpoints.
-    "CHECKOUT_GATE": "off",
+    "CATALOG_ADAPTER": "shop.topi.catalog_products",
     # The simulator signs its webhooks with this development-only secret.
     "WEBHOOK_SECRETS": [
         os.environ.get("TOPI_WEBHOOK_SECRET", "whsec_ZGVtby1zaG9wLWRldmVsb3BtZW50LW9ubHk=")

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -6,3 +7,6 @@ urlpatterns = [
     path("topi/", include("django_topi.urls")),
     path("", include("shop.urls")),
 ]
+if "django_topi.simulator" in settings.INSTALLED_APPS:
+    # The local topi: its API, Hosted Checkout, control page and webhook deliveries.
+    urlpatterns.insert(0, path("topi-simulator/", include("django_topi.simulator.urls")))

@@ -1,0 +1,22 @@
+"""What the example shop hands django-topi about its products: TOPI["CATALOG_ADAPTER"]."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from django_topi.catalog import CatalogProduct
+from shop.models import Product
+
+
+def catalog_products() -> Iterator[CatalogProduct]:
+    """Every product of the shop, as topi's catalog wants it (``topi_sync_catalog``)."""
+    for product in Product.objects.order_by("pk").iterator():
+        yield CatalogProduct(
+            title=product.title,
+            references=[product.sku],
+            price=product.gross_price,
+            net_price=product.net_price,
+            tax_rate=product.tax_rate,
+            is_active=product.is_active,
+            manufacturer=product.manufacturer or None,
+        )
