@@ -48,6 +48,15 @@ def test_the_simulator_needs_no_credentials():
         assert topi_settings.endpoints.api_base_url == "http://127.0.0.1:8000/topi-simulator"
 
 
+def test_a_simulator_on_another_base_url_serves_its_token_endpoint_beside_its_api():
+    with override_settings(
+        TOPI={"ENVIRONMENT": "simulator", "API_BASE_URL": "http://sim.example:9000/topi-simulator"}
+    ):
+        assert topi_settings.endpoints.token_url == (
+            "http://sim.example:9000/topi-simulator/oauth2/token"
+        )
+
+
 def test_values_are_normalised():
     with override_settings(
         TOPI={

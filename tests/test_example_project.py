@@ -102,7 +102,7 @@ def test_make_demos_shop_rents_through_the_simulator_over_http(tmp_path):
         cwd=EXAMPLE,
         env=demo_env(database, address),
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=(tmp_path / "server.log").open("w"),
     )
     try:
         base = f"http://{address}"
