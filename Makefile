@@ -9,7 +9,7 @@ DEMO_ADDR ?= 127.0.0.1:8000
 export DEMO_ADDR
 MANAGE := $(BIN)/python example_project/manage.py
 
-.PHONY: demo test lint format docs tox clean
+.PHONY: demo test lint format docs tox screenshots clean
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,7 +22,11 @@ demo: $(INSTALLED)
 	$(MANAGE) seed_demo
 	$(MANAGE) topi_sync_shipping_methods
 	$(MANAGE) topi_sync_catalog
-	@echo "Shop: http://$(DEMO_ADDR)/   topi simulator: http://$(DEMO_ADDR)/topi-simulator/control/   staff: http://$(DEMO_ADDR)/admin/ (admin / admin)"
+	@echo ""
+	@echo "  Shop:            http://$(DEMO_ADDR)/   (customer login: customer / customer)"
+	@echo "  topi simulator:  http://$(DEMO_ADDR)/topi-simulator/control/"
+	@echo "  Staff login:     staff / staff at http://$(DEMO_ADDR)/admin/   (topi actions only; superuser: admin / admin)"
+	@echo ""
 	DEMO_ADDR=$(DEMO_ADDR) $(MANAGE) runserver $(DEMO_ADDR)
 
 test: $(INSTALLED)
@@ -42,6 +46,9 @@ format: $(INSTALLED)
 
 docs: $(INSTALLED)
 	$(BIN)/sphinx-build -W --keep-going -q -b html docs docs/_build/html
+
+screenshots: $(INSTALLED)  # the README's pictures, taken by the browser test's happy path
+	TOPI_SCREENSHOTS=docs/_static/screenshots $(BIN)/python -m pytest -q -p no:cacheprovider tests/test_e2e.py -k happy_path
 
 tox: $(INSTALLED)
 	PYENV_VERSION=$${PYENV_VERSION:-3.11.7:3.10.13:3.12.1:3.13.0} $(BIN)/tox run-parallel

@@ -34,7 +34,7 @@ from typing import IO, Any, NamedTuple
 import requests
 from django.core.cache import BaseCache, caches
 from django.core.exceptions import ImproperlyConfigured
-from django.utils import formats, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from django_topi.batching import batched
@@ -51,6 +51,7 @@ from django_topi.conf import topi_settings
 from django_topi.money import (
     CURRENCY_EXPONENTS,
     MoneyAmount,
+    format_price,
     from_minor_units,
     money_amount,
     net_from_gross,
@@ -100,10 +101,6 @@ CACHE_PREFIX = "django_topi:catalog:v1"
 UNAVAILABLE_KEY = f"{CACHE_PREFIX}:unavailable"
 #: Where rental prices and overviews looked up during one request are kept (on the request).
 REQUEST_MEMO = "_django_topi_catalog"
-
-CURRENCY_SYMBOLS = {"EUR": "€", "GBP": "£", "USD": "$"}
-#: Languages that write the symbol before the amount ("€23.45"); the others write "23,45 €".
-SYMBOL_FIRST = {"en": "{symbol}{amount}", "nl": "{symbol} {amount}"}
 
 
 # -- products ------------------------------------------------------------------------------------
@@ -724,19 +721,6 @@ def _reference_of(item: Mapping[str, JSON]) -> ProductReference:
 
 
 # -- rental prices on pages ----------------------------------------------------------------------
-
-
-def format_price(minor: int, currency: str) -> str:
-    """A monthly amount for people, in the active language: "€23.45" in English, "23,45 €" in German."""
-    number = formats.number_format(
-        from_minor_units(minor, currency),
-        decimal_pos=CURRENCY_EXPONENTS[currency],
-        force_grouping=True,
-    )
-    symbol = CURRENCY_SYMBOLS.get(currency, currency)
-    language = (translation.get_language() or "en").split("-")[0].lower()
-    pattern = SYMBOL_FIRST.get(language, "{amount}\u00a0{symbol}")
-    return pattern.format(symbol=symbol, amount=number)
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TypedDict
 
+from django.utils import formats, translation
 from django.utils.translation import gettext
 
 #: topi supports EUR, GBP and USD (API-NOTES §1.4); all three have two decimal places.
@@ -143,3 +144,21 @@ def format_money(minor: int | None, currency: str) -> str | None:
         "minor": minor,
         "currency": currency or gettext("an unknown currency"),
     }
+
+
+CURRENCY_SYMBOLS = {"EUR": "€", "GBP": "£", "USD": "$"}
+#: Languages that write the symbol before the amount ("€23.45"); the others write "23,45 €".
+SYMBOL_FIRST = {"en": "{symbol}{amount}", "nl": "{symbol} {amount}"}
+
+
+def format_price(minor: int, currency: str) -> str:
+    """An amount for people, in the active language: "€23.45" in English, "23,45 €" in German."""
+    number = formats.number_format(
+        from_minor_units(minor, currency),
+        decimal_pos=CURRENCY_EXPONENTS[currency],
+        force_grouping=True,
+    )
+    symbol = CURRENCY_SYMBOLS.get(currency, currency)
+    language = (translation.get_language() or "en").split("-")[0].lower()
+    pattern = SYMBOL_FIRST.get(language, "{amount}\u00a0{symbol}")
+    return pattern.format(symbol=symbol, amount=number)

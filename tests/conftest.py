@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import pytest
 import responses
@@ -176,3 +177,11 @@ def query_budget() -> QueryBudget:
 def sleeps_off(settings):
     """No waiting between the client's retries (for tests that count attempts)."""
     settings.TOPI = {**settings.TOPI, "RETRY_BACKOFF": 0}
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """Keep each phase's report on the test, so fixtures can tell a failure (browser reports)."""
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report

@@ -140,7 +140,7 @@ def test_the_checkout_shows_the_lines_totals_and_simulated_rent(shop, web):
     assert "Pro Laptop 14" in text
     assert "Laptop Sleeve" in text
     assert "DHL Standard" in text
-    assert "3133.15 EUR" in text  # what the shop sent, gross: the lines and shipping
+    assert "€3,133.15" in text  # what the shop sent, gross: the lines and shipping
     assert "Rent per month (36 months, simulated)" in text
     assert "topi simulator: not topi" in text
     assert "<script" not in text
@@ -365,7 +365,7 @@ def test_the_rental_price_formula_is_documented_and_labelled_simulated(topi_simu
     )
 
     assert answer["monthly_rental_amount"] == 3194  # 1000.00 * 1.15 / 36
-    assert answer["summary"] == "Rent with topi from 31.94 EUR/month (simulated)"
+    assert answer["summary"] == "Rent with topi from €31.94/month (simulated)"
 
 
 def test_a_csv_catalog_push_reaches_the_simulated_catalog(topi_simulator, settings):

@@ -16,6 +16,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
+from django.utils import translation
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.csrf import csrf_exempt
 
@@ -60,7 +61,9 @@ def endpoint(**handlers: Handler) -> Callable[..., HttpResponse]:
             delivery.ensure_worker()  # offers expire, and failed webhooks retry, as time passes
         try:
             body = _json(request) if request.body else None
-            answer = handler(request, body, **kwargs)
+            # topi answers its summaries in the language the shop asks in (Accept-Language).
+            with translation.override(translation.get_language_from_request(request)):
+                answer = handler(request, body, **kwargs)
         except ApiError as error:
             return error.response()
         if isinstance(answer, HttpResponse):

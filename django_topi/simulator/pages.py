@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from django_topi.money import format_money
+from django_topi.money import format_price
 from django_topi.simulator import delivery, lifecycle, pricing
 from django_topi.simulator.errors import ApiError
 from django_topi.simulator.models import SimDelivery, SimOffer, SimOrder
@@ -38,11 +38,11 @@ def _totals(offer: SimOffer) -> dict[str, Any]:
         "shipping": shipping
         and {
             "name": shipping["seller_shipping_reference"],
-            "price": format_money(shipping["price"]["gross"], currency),
+            "price": format_price(shipping["price"]["gross"], currency),
         },
         "currency": currency,
-        "monthly": format_money(monthly, currency),
-        "purchase": format_money(gross, currency),
+        "monthly": format_price(monthly, currency),
+        "purchase": format_price(gross, currency),
         "months": pricing.TERMS[-1],
     }
 
@@ -79,8 +79,8 @@ def checkout(request: HttpRequest, topi_id: str) -> HttpResponse:
         {
             "title": line["title"],
             "quantity": line["quantity"],
-            "purchase": format_money(line["price"]["gross"], line["price"]["currency"]),
-            "monthly": format_money(
+            "purchase": format_price(line["price"]["gross"], line["price"]["currency"]),
+            "monthly": format_price(
                 line["available_contract_terms"]["rent"]["monthly_amount"]["gross"],
                 line["price"]["currency"],
             ),

@@ -11,7 +11,9 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django_topi.money import format_money
+from django.utils.translation import gettext as _
+
+from django_topi.money import format_price
 
 TERMS = (12, 24, 36)
 YEARLY_SURCHARGE = Decimal("0.05")
@@ -40,5 +42,7 @@ def monthly_amount(price_net: int, months: int, currency: str, tax_rate: int) ->
 
 
 def summary(monthly: int, currency: str) -> str:
-    """``Rent with topi from 31.94 EUR/month (simulated)``."""
-    return f"Rent with topi from {format_money(monthly, currency) or monthly}/month ({SIMULATED})"
+    """``Rent with topi from €31.94/month (simulated)``, in the language the shop asked in."""
+    return _("Rent with topi from %(price)s/month (simulated)") % {
+        "price": format_price(monthly, currency)
+    }

@@ -27,9 +27,10 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    # The shop first: its templates (django_topi/base.html) put django-topi's pages in its layout.
+    "shop",
     "django_topi",
     *(["django_topi.simulator"] if SIMULATOR else []),
-    "shop",
 ]
 
 MIDDLEWARE = [
@@ -83,6 +84,9 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "shop:my_orders"
+LOGOUT_REDIRECT_URL = "shop:product_list"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 LOGGING = {
@@ -101,6 +105,7 @@ TOPI = {
     "CART_ADAPTER": "shop.cart.get_cart",
     "CART_URL": "shop:cart",
     "CATALOG_ADAPTER": "shop.topi.catalog_products",
+    "PRODUCT_ADAPTER": "shop.topi.catalog_product",
     # The simulator signs its webhooks with this development-only secret.
     "WEBHOOK_SECRETS": [
         os.environ.get("TOPI_WEBHOOK_SECRET", "whsec_ZGVtby1zaG9wLWRldmVsb3BtZW50LW9ubHk=")

@@ -1,4 +1,5 @@
-"""What the example shop hands django-topi about its products: TOPI["CATALOG_ADAPTER"]."""
+"""What the example shop hands django-topi about its products: ``TOPI["PRODUCT_ADAPTER"]`` for
+rental prices, and ``TOPI["CATALOG_ADAPTER"]`` for ``topi_sync_catalog``."""
 
 from __future__ import annotations
 
@@ -8,15 +9,21 @@ from django_topi.catalog import CatalogProduct
 from shop.models import Product
 
 
+def catalog_product(product: Product) -> CatalogProduct:
+    """One product as topi's catalog knows it: its SKU is the reference."""
+    return CatalogProduct(
+        title=product.title,
+        references=[product.sku],
+        price=product.gross_price,
+        net_price=product.net_price,
+        tax_rate=product.tax_rate,
+        is_active=product.is_active,
+        manufacturer=product.manufacturer or None,
+        description=product.description or None,
+    )
+
+
 def catalog_products() -> Iterator[CatalogProduct]:
-    """Every product of the shop, as topi's catalog wants it (``topi_sync_catalog``)."""
+    """Every product of the shop, for ``topi_sync_catalog``."""
     for product in Product.objects.order_by("pk").iterator():
-        yield CatalogProduct(
-            title=product.title,
-            references=[product.sku],
-            price=product.gross_price,
-            net_price=product.net_price,
-            tax_rate=product.tax_rate,
-            is_active=product.is_active,
-            manufacturer=product.manufacturer or None,
-        )
+        yield catalog_product(product)
