@@ -55,10 +55,11 @@ def shop(tmp_path_factory: pytest.TempPathFactory) -> Path:
     shutil.copytree(ROOT / "tests" / "quickstart_shop", directory,
                     ignore=shutil.ignore_patterns("__pycache__"))  # fmt: skip
     for snippet, place in PLACES.items():
-        text = (SNIPPETS / snippet).read_text()
+        text = (SNIPPETS / snippet).read_text(encoding="utf-8")
         if snippet == "settings.py":  # added below the shop's own settings
             text = "from mysite.base import *  # noqa: F403\n\n" + text
-        (directory / place).write_text(text)
+        (directory / place).parent.mkdir(parents=True, exist_ok=True)
+        (directory / place).write_text(text, encoding="utf-8")
     return directory
 
 

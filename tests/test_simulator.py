@@ -141,7 +141,7 @@ def test_the_checkout_shows_the_lines_totals_and_simulated_rent(shop, web):
     assert "Laptop Sleeve" in text
     assert "DHL Standard" in text
     assert "€3,133.15" in text  # what the shop sent, gross: the lines and shipping
-    assert "Rent per month (36 months, simulated)" in text
+    assert "Rent per month incl. VAT (36 months, simulated)" in text
     assert "topi simulator: not topi" in text
     assert "<script" not in text
     assert re.findall(r'name="choice" value="(\w+)"', text) == [
@@ -152,7 +152,7 @@ def test_the_checkout_speaks_german(shop, web):
     page = web.get(check_out(web), HTTP_ACCEPT_LANGUAGE="de")
 
     assert "Mit topi mieten" in page.text
-    assert "Miete pro Monat (36 Monate, simuliert)" in page.text
+    assert "Miete pro Monat inkl. MwSt. (36 Monate, simuliert)" in page.text
 
 
 def test_a_checkout_needs_its_token(shop, web):
