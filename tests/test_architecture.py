@@ -215,3 +215,26 @@ def test_an_upward_import_breaks_the_contracts(tmp_path):
     assert "Contracts: 1 kept, 2 broken." in result.stdout
     assert "django_topi.models.offer -> django_topi.checkout" in result.stdout
     assert "django_topi.sync -> django_topi.client" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "module",
+    ["django_topi.pricing", "django_topi.catalog.support", "django_topi.catalog.csv_job",
+     "django_topi.products"],
+)  # fmt: skip
+def test_the_catalog_modules_import_in_any_order(module):
+    """``django_topi.catalog`` hands out names of modules that import it (pricing, support) on
+    first use: whichever a process imports first, every public name is there."""
+    script = (
+        f"import {module}\n"
+        "import django_topi.catalog as catalog\n"
+        "missing = [name for name in catalog.__all__ if not hasattr(catalog, name)]\n"
+        "print('missing:', missing)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False,
+        env={"DJANGO_SETTINGS_MODULE": "tests.settings", "PATH": ""},
+        cwd=Path(__file__).resolve().parent.parent,
+    )  # fmt: skip
+
+    assert result.stdout.strip() == "missing: []", result.stderr

@@ -21,6 +21,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from email.utils import parsedate_to_datetime
+from itertools import islice
 from typing import IO, Any
 from urllib.parse import quote, urlsplit
 
@@ -270,6 +271,16 @@ class TopiClient:
         )
         if not response.ok:
             raise self._error(response, "PUT", urlsplit(upload_url).path)
+
+    def read_rejected_rows(self, errors_url: str, limit: int) -> list[str]:
+        """The header and the first ``limit`` rows of a CSV job's ``errors_url`` file (storage,
+        not the Seller API), each cut to 300 characters; only as much is downloaded."""
+        with self._send("GET", errors_url, safe=True, stream=True) as response:
+            if not response.ok:
+                raise self._error(response, "GET", urlsplit(errors_url).path)
+            response.encoding = "utf-8"
+            lines = response.iter_lines(decode_unicode=True)
+            return [str(line)[:300] for line in islice(lines, limit + 1) if line]
 
     def get_catalog_import(self, import_id: str) -> JSON:
         """``GET /v1/catalog/imports/{id}``: the CSV job's status and counts."""

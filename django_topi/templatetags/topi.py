@@ -16,8 +16,8 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from django_topi.cart import Cart
-from django_topi.catalog import cart_rental_overview, prefetch_rental_prices, rental_price
 from django_topi.conf import CHECKOUT_GATE_MODES, topi_settings
+from django_topi.pricing import cart_rental_overview, prefetch_rental_prices, rental_price
 
 register = template.Library()
 

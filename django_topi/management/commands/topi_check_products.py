@@ -8,7 +8,8 @@ from typing import Any
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from django_topi.catalog import ProductSupport, catalog_products, check_products
+from django_topi.catalog import catalog_products
+from django_topi.catalog.support import ProductSupport, check_products
 from django_topi.client import TopiError
 
 COLUMNS = "{reference:<32} {status:<13} {terms:<26} {price}{title}"
