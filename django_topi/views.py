@@ -123,8 +123,10 @@ def find_offer(offer_id: str, reference: str) -> Offer | None:
 
 
 def _confirm_with_topi(offer: Offer) -> Offer:
-    """No webhook has told us the outcome yet: ask topi (the redirect alone proves nothing)."""
-    if offer.status not in (OfferStatus.DRAFT, OfferStatus.CREATED) or not offer.topi_id:
+    """No webhook has told us the outcome yet (or only that topi is reviewing, and the decision
+    may be out by now): ask topi, as the redirect alone proves nothing."""
+    undecided = (OfferStatus.DRAFT, OfferStatus.CREATED, OfferStatus.PENDING_REVIEW)
+    if offer.status not in undecided or not offer.topi_id:
         return offer
     try:
         return apply_offer_payload(get_client().get_offer(offer.topi_id), Origin.RETURN).instance

@@ -55,11 +55,25 @@ def test_without_a_webhook_the_page_asks_topi_and_syncs(web, mocked):
 
 def test_pending_review_says_topi_will_email(web, mocked):
     own(web, "pending_review")
+    mocked.get(f"{API}/v1/offers/{OFFER_ID}", json=payloads.offer("pending_review"))
 
     response = web.get(SUCCESS)
 
     assert "Your order is being reviewed" in text(response)
     assert "topi will contact you by email" in text(response)
+
+
+def test_a_review_decided_before_its_webhook_shows_the_decision(web, mocked):
+    """The review's start arrived by webhook, its decline not yet: topi is asked, not trusted
+    stale, so the customer does not read "being reviewed" about a decided order."""
+    own(web, "pending_review")
+    mocked.get(f"{API}/v1/offers/{OFFER_ID}", json=payloads.offer("declined"))
+
+    response = web.get(SUCCESS)
+
+    assert "topi could not approve this order" in text(response)
+    assert Offer.objects.get().status == "declined"
+    assert [call.request.method for call in api_calls(mocked)] == ["GET"]
 
 
 def test_declined_offers_a_way_back_to_the_cart(web, mocked):

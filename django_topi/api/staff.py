@@ -2,8 +2,9 @@
 
 Reads need the model's view permission; each action also needs its own permission
 (``django_topi.acknowledge_order``, ``confirm_order``, ``reject_order``, ``ship_order``,
-``void_offer``; a re-sync needs only the view permission). Actions go through
-``django_topi.fulfilment`` with origin "api", so the timeline shows who did what from where.
+``void_offer``; a re-sync needs only the view permission). The actions are made from the staff
+operations registry (``django_topi.fulfilment.registry``) and run with origin "api", so the
+timeline shows who did what from where.
 Every error is JSON ``{"code": ..., "detail": ...}``, with ``errors`` for invalid input.
 """
 
@@ -17,7 +18,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.dateparse import parse_date, parse_datetime
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
@@ -44,7 +45,13 @@ from django_topi.api.staff_serializers import (
     StaffOrderSerializer,
     as_errors,
 )
-from django_topi.fulfilment import FulfilmentError, Outcome, ShipmentItem
+from django_topi.fulfilment import (
+    OPERATIONS,
+    FulfilmentError,
+    Outcome,
+    ShipmentItem,
+    StaffOperation,
+)
 from django_topi.models import Offer, Order, Origin
 from django_topi.models.base import ENVIRONMENT_CHOICES
 from django_topi.states import OfferStatus, OrderStatus
@@ -304,36 +311,49 @@ class OfferDetailView(StaffView, generics.RetrieveAPIView[Offer]):
     schema = DetailSchema()
 
 
-# -- actions -------------------------------------------------------------------------------------
+# -- actions: one endpoint per staff operation of the registry ------------------------------------
+
+
+#: What an operation's input is in a request body, and how the body becomes its arguments.
+BODIES: dict[str, tuple[type[Serializer[Any]], Callable[[dict[str, Any]], dict[str, Any]]]] = {
+    "reason": (RejectSerializer, lambda data: {"reason": data.get("reason", "")}),
+    "shipment": (
+        ShipSerializer,
+        lambda data: {
+            "items": [
+                ShipmentItem(item["asset_id"], item["serial_number"]) for item in data["items"]
+            ],
+            "tracking_url": data["tracking_url"],
+            "metadata": data["metadata"] or None,
+        },
+    ),
+}
 
 
 class ActionView(StaffView):
-    """POST to act on one row at topi; answers the row as it is afterwards."""
+    """POST to take the view's staff operation on one row at topi; answers the row as it is
+    afterwards."""
 
-    model: ClassVar[type[Offer] | type[Order]]
-    body_serializer: ClassVar[type[Serializer[Any]] | None] = None
-    #: The fulfilment function of views that need nothing but the row.
-    operation: ClassVar[Callable[..., Outcome[Any]]]
+    operation: ClassVar[StaffOperation]
 
     def post(self, request: Request, topi_id: str) -> Response:
+        operation = self.operation
         obj = get_object_or_404(self.get_queryset(), topi_id=topi_id)
         self.check_object_permissions(request, obj)
-        data: dict[str, Any] = {}
-        if self.body_serializer is not None:
-            body = self.body_serializer(data=request.data)
+        given: dict[str, Any] = {}
+        if operation.input:
+            serializer_class, arguments = BODIES[operation.input]
+            body = serializer_class(data=request.data)
             body.is_valid(raise_exception=True)
-            data = dict(body.validated_data)
+            given = arguments(dict(body.validated_data))
         try:
-            outcome = self.act(obj, request, data)
+            outcome = operation.run(obj, request.user, origin=Origin.API, **given)
         except FulfilmentError as error:
             return fulfilment_error(error)
         return Response(self.result(outcome))
 
-    def act(self, obj: Any, request: Request, data: dict[str, Any]) -> Outcome[Any]:
-        return type(self).operation(obj, request.user, origin=Origin.API)
-
     def get_queryset(self) -> QuerySet[Any]:
-        return self.model.objects.all()
+        return self.operation.model.objects.all()
 
     def result(self, outcome: Outcome[Any]) -> dict[str, Any]:
         """The outcome's message and the row as the detail endpoint shows it."""
@@ -345,81 +365,31 @@ class ActionView(StaffView):
         return {**body, "offer": StaffOfferDetailSerializer(offer).data}
 
 
-class AcknowledgeOrderView(ActionView):
-    """Confirm to topi that the shop can fulfil the order."""
-
-    model = Order
-    action_permission = "django_topi.acknowledge_order"
-    schema = ActionSchema(None, OrderActionResultSerializer)
-
-    operation = staticmethod(fulfilment.acknowledge)
-
-
-class ConfirmOrderView(ActionView):
-    """Confirm the order can be fulfilled: topi activates the rental contracts."""
-
-    model = Order
-    action_permission = "django_topi.confirm_order"
-    schema = ActionSchema(None, OrderActionResultSerializer)
-
-    operation = staticmethod(fulfilment.confirm)
-
-
-class RejectOrderView(ActionView):
-    """Reject an order the shop cannot fulfil; the reason is kept in django-topi only."""
-
-    model = Order
-    action_permission = "django_topi.reject_order"
-    body_serializer = RejectSerializer
-    schema = ActionSchema(RejectSerializer, OrderActionResultSerializer)
-
-    def act(self, obj: Order, request: Request, data: dict[str, Any]) -> Outcome[Order]:
-        return fulfilment.reject(obj, request.user, data.get("reason", ""), origin=Origin.API)
+def action_view(operation: StaffOperation) -> type[ActionView]:
+    """The endpoint of one staff operation: its permission, request body and answers."""
+    body = BODIES[operation.input][0] if operation.input else None
+    result = (
+        OrderActionResultSerializer if operation.model is Order else OfferActionResultSerializer
+    )
+    name = "".join(part.title() for part in operation.name.split("_")) + operation.model.__name__
+    with translation.override(None):  # the schema's description is the English source text
+        description = str(operation.help_text)
+    return type(
+        f"{name}View",
+        (ActionView,),
+        {
+            "__doc__": description,
+            "__module__": __name__,
+            "operation": operation,
+            "action_permission": operation.perm(),
+            "schema": ActionSchema(body, result),
+        },
+    )
 
 
-class ShipOrderView(ActionView):
-    """Report shipped units (one entry per unit) with one tracking URL."""
-
-    model = Order
-    action_permission = "django_topi.ship_order"
-    body_serializer = ShipSerializer
-    schema = ActionSchema(ShipSerializer, OrderActionResultSerializer)
-
-    def act(self, obj: Order, request: Request, data: dict[str, Any]) -> Outcome[Order]:
-        items = [ShipmentItem(item["asset_id"], item["serial_number"]) for item in data["items"]]
-        return fulfilment.ship(
-            obj,
-            items,
-            data["tracking_url"],
-            request.user,
-            metadata=data["metadata"] or None,
-            origin=Origin.API,
-        )
-
-
-class ResyncOrderView(ActionView):
-    """Fetch the order from topi and apply it."""
-
-    model = Order
-    schema = ActionSchema(None, OrderActionResultSerializer)
-
-    operation = staticmethod(fulfilment.resync)
-
-
-class VoidOfferView(ActionView):
-    """Void the offer at topi: its customer can no longer check out."""
-
-    model = Offer
-    action_permission = "django_topi.void_offer"
-    schema = ActionSchema(None, OfferActionResultSerializer)
-
-    operation = staticmethod(fulfilment.void)
-
-
-class ResyncOfferView(ActionView):
-    """Fetch the offer from topi and apply it."""
-
-    model = Offer
-    schema = ActionSchema(None, OfferActionResultSerializer)
-
-    operation = staticmethod(fulfilment.resync)
+#: ``(model name, operation name)`` -> its endpoint, for every operation the staff API offers.
+ACTION_VIEWS: dict[tuple[str, str], type[ActionView]] = {
+    (operation.model_name, operation.name): action_view(operation)
+    for operation in OPERATIONS
+    if operation.in_api
+}

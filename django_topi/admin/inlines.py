@@ -1,0 +1,90 @@
+"""The inlines of an offer's and an order's page: lines, units, shipments, the timeline."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from django_topi.admin.base import ReadOnlyTabularInline
+from django_topi.admin.display import json_column
+from django_topi.models import Asset, OfferLine, Shipment, StatusChange
+from django_topi.money import format_money
+
+#: What a step of a timeline shows, in the inline and on its own page.
+TIMELINE_FIELDS = (
+    "source",
+    "target",
+    "transition",
+    "origin",
+    "user",
+    "webhook_event",
+    "note",
+    "created_at",
+)
+
+
+class StatusChangeInline(ReadOnlyTabularInline):
+    """The status timeline of an offer or an order, oldest step first."""
+
+    model = StatusChange
+    fields = TIMELINE_FIELDS
+    ordering = ("created_at", "pk")
+    verbose_name_plural = _("status timeline")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[StatusChange]:
+        return super().get_queryset(request).select_related("user", "webhook_event")
+
+
+class OfferLineInline(ReadOnlyTabularInline):
+    model = OfferLine
+    fields = (
+        "position",
+        "title",
+        "subtitle",
+        "quantity",
+        "product_source",
+        "product_reference",
+        "line_net",
+        "line_gross",
+        "topi_line_id",
+    )
+    # By position only: the model's ordering by ``offer`` would join the offer for nothing.
+    ordering = ("position",)
+
+    @admin.display(description=_("line total net"))
+    def line_net(self, line: OfferLine) -> str:
+        return format_money(line.price_net, line.currency) or self.get_empty_value_display()
+
+    @admin.display(description=_("line total gross"))
+    def line_gross(self, line: OfferLine) -> str:
+        return format_money(line.price_gross, line.currency) or self.get_empty_value_display()
+
+
+class AssetInline(ReadOnlyTabularInline):
+    model = Asset
+    fields = (
+        "topi_id",
+        "title",
+        "status",
+        "product_id",
+        "serial_number",
+        "tracking_url",
+        "product_references_json",
+    )
+    ordering = ("pk",)
+
+    product_references_json = json_column("product_references", _("seller product references"))
+
+
+class ShipmentInline(ReadOnlyTabularInline):
+    model = Shipment
+    fields = ("created_at", "tracking_url", "serial_numbers_json", "created_by")
+    ordering = ("created_at", "pk")
+    show_change_link = True
+
+    serial_numbers_json = json_column("serial_numbers", _("serial numbers"))
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Shipment]:
+        return super().get_queryset(request).select_related("created_by")
