@@ -238,3 +238,14 @@ def test_the_catalog_modules_import_in_any_order(module):
     )  # fmt: skip
 
     assert result.stdout.strip() == "missing: []", result.stderr
+
+
+def test_the_webhook_view_only_answers_what_receive_decides():
+    """Entry points stay thin: the webhook view hands the request to ``webhooks.receive`` and
+    turns its outcome into a response; every step of a delivery lives in ``reception``."""
+    import inspect
+
+    from django_topi.webhooks.views import WebhookView
+
+    body = inspect.getsource(WebhookView.post).splitlines()[1:]
+    assert [line.strip() for line in body] == ["return answer(receive(request))"]

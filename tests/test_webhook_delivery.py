@@ -248,14 +248,14 @@ def test_atomic_requests_do_not_lose_the_event(monkeypatch):
     """Even an exception that escapes processing leaves the stored event for replay."""
     from django.test import Client
 
-    from django_topi.webhooks import views
+    from django_topi.webhooks import reception
 
     monkeypatch.setitem(connection.settings_dict, "ATOMIC_REQUESTS", True)
 
     def crash(event):
         raise RuntimeError("worker died mid-way")
 
-    monkeypatch.setattr(views.processing, "process", crash)
+    monkeypatch.setattr(reception.processing, "process", crash)
 
     response = deliver(Client(raise_request_exception=False), payloads.order("created"))
 
@@ -269,14 +269,14 @@ def test_atomic_requests_do_not_lose_the_event(monkeypatch):
 def test_a_queue_that_is_down_answers_503_and_keeps_the_event(monkeypatch, settings, caplog):
     from django.test import Client
 
-    from django_topi.webhooks import views
+    from django_topi.webhooks import reception
 
     settings.TOPI = {**settings.TOPI, "WEBHOOK_PROCESSING": "task"}
 
     def broker_down(event):
         raise ConnectionError("queue unreachable")
 
-    monkeypatch.setattr(views, "enqueue", broker_down)
+    monkeypatch.setattr(reception, "enqueue", broker_down)
 
     response = deliver(Client(), payloads.order("created"))
 

@@ -54,3 +54,6 @@ def enqueue(event: WebhookEvent) -> None:
             "Django 6, or pip install 'django-topi[tasks]' on Django 5.2."
         )
     TASK.enqueue(event.pk)
+
+
+__all__ = ["TASK", "enqueue", "run", "task", "tasks_available"]

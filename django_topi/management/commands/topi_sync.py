@@ -1,4 +1,5 @@
-"""Reconcile offers and orders with topi: topi's truth, applied through ``django_topi.sync``.
+"""Reconcile offers and orders with topi: ``django_topi.reconcile`` with a progress bar and a
+summary.
 
 Rows are read lazily page by page (topi's ``id_gt`` cursor) and handled in small batches, so
 memory stays flat however many rows topi has. topi's order list holds summaries: an order is
@@ -8,7 +9,6 @@ fetched in full only when it is new here or its status differs (``--full`` fetch
 from __future__ import annotations
 
 from argparse import ArgumentParser
-from dataclasses import dataclass
 from datetime import datetime, time
 from datetime import timezone as dt_timezone
 from typing import Any
@@ -17,15 +17,13 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
-from django_topi.batching import batched
-from django_topi.client import TopiAPIError, TopiAuthError, TopiError, TopiUnavailable, get_client
+from django_topi.client import TopiAuthError, TopiUnavailable, get_client
 from django_topi.management.progress import Progress
-from django_topi.models import Order, Origin
-from django_topi.states import ORDER_STATUS_ALIASES
-from django_topi.sync import PayloadError, SyncResult, apply_offer_payload, apply_order_payload
+from django_topi.reconcile import Reconciler, Reports, Tally
+from django_topi.sync import SyncResult
 
-#: Rows looked up locally at once (one query per batch).
-BATCH = 100
+#: Kept importable here: the walk itself is ``django_topi.reconcile``.
+__all__ = ["Command", "Tally", "since"]
 
 
 def since(text: str) -> str:
@@ -38,36 +36,6 @@ def since(text: str) -> str:
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment)
     return moment.astimezone(dt_timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-@dataclass
-class Tally:
-    """What a run did, per kind."""
-
-    kind: str
-    seen: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    conflicts: int = 0
-    failed: int = 0
-
-    def count(self, result: SyncResult[Any]) -> None:
-        if result.created:
-            self.created += 1
-        elif result.changed:
-            self.updated += 1
-        else:
-            self.unchanged += 1
-        if result.conflict:
-            self.conflicts += 1
-
-    def summary(self) -> str:
-        return (
-            f"{self.kind}: {self.seen:,} seen: {self.created:,} created, {self.updated:,} "
-            f"updated, {self.unchanged:,} unchanged, {self.conflicts:,} conflicts, "
-            f"{self.failed:,} failed"
-        )
 
 
 class Command(BaseCommand):
@@ -102,9 +70,15 @@ class Command(BaseCommand):
             raise CommandError("--id needs 'offers' or 'orders': topi ids do not say which")
         if options["page_size"] < 1:
             raise CommandError("--page-size must be at least 1")
-        self.client = get_client()
         self.options = options
         self.current = Progress(self.stdout, "", enabled=False)
+        reconciler = Reconciler(
+            client=get_client(),
+            page_size=options["page_size"],
+            since=options["since"],
+            full=options["full"],
+            reports=Reports(row=self.advance, changed=self.report_row, failed=self.fail),
+        )
         kinds = ["offers", "orders"] if kind == "all" else [kind]
         tallies = []
         for name in kinds:
@@ -112,11 +86,12 @@ class Command(BaseCommand):
             tallies.append(tally)
             try:
                 if options["ids"]:
-                    self.sync_ids(tally, options["ids"])
-                elif name == "offers":
-                    self.sync_offers(tally)
+                    with self.progress(name, len(options["ids"])):
+                        reconciler.by_id(tally, options["ids"])
                 else:
-                    self.sync_orders(tally)
+                    walk = reconciler.offers if name == "offers" else reconciler.orders
+                    with self.progress(name, self.total(reconciler, name)):
+                        walk(tally)
             except (TopiUnavailable, TopiAuthError) as exc:
                 self.write_summaries(tallies)
                 raise CommandError(
@@ -127,94 +102,24 @@ class Command(BaseCommand):
         if failed:
             raise CommandError(f"{failed} row(s) could not be reconciled; see the errors above")
 
-    # -- the walks -------------------------------------------------------------------------------
-
-    def filters(self) -> dict[str, Any]:
-        return {"created_at_gte": self.options["since"]} if self.options["since"] else {}
+    # -- what the user sees ----------------------------------------------------------------------
 
     def progress(self, label: str, total: int | None) -> Progress:
         enabled = self.options["verbosity"] > 0 and not self.options["no_progress"]
         self.current = Progress(self.stdout, label, total, enabled=enabled)
         return self.current
 
-    def sync_offers(self, tally: Tally) -> None:
-        """topi's offer list holds whole offers: each row is applied as it is."""
-        total = self.total(self.client.list_offers, "offers")
-        rows = self.client.iter_offers(page_size=self.options["page_size"], **self.filters())
-        with self.progress("offers", total) as progress:
-            for row in rows:
-                tally.seen += 1
-                self.apply(tally, "offer", row, apply_offer_payload)
-                progress.advance()
-
-    def sync_orders(self, tally: Tally) -> None:
-        """topi's order list holds summaries: fetch an order in full only when it matters."""
-        total = self.total(self.client.list_orders, "orders")
-        rows = self.client.iter_orders(page_size=self.options["page_size"], **self.filters())
-        with self.progress("orders", total) as progress:
-            for batch in batched(rows, BATCH):
-                ids = [row.get("id") for row in batch if isinstance(row, dict)]
-                known = dict(Order.objects.filter(topi_id__in=ids).values_list("topi_id", "status"))
-                for row in batch:
-                    tally.seen += 1
-                    progress.advance()
-                    topi_id = row.get("id") if isinstance(row, dict) else None
-                    if not isinstance(topi_id, str):
-                        self.fail(tally, "order", repr(row)[:80], "topi listed it without an id")
-                        continue
-                    reported = ORDER_STATUS_ALIASES.get(row.get("status"), row.get("status"))
-                    if not self.options["full"] and known.get(topi_id) == reported:
-                        tally.unchanged += 1
-                        continue
-                    self.fetch_and_apply(tally, "order", topi_id)
-
-    def sync_ids(self, tally: Tally, ids: list[str]) -> None:
-        name = tally.kind.rstrip("s")
-        with self.progress(tally.kind, len(ids)) as progress:
-            for topi_id in ids:
-                tally.seen += 1
-                self.fetch_and_apply(tally, name, topi_id)
-                progress.advance()
-
-    # -- one row ---------------------------------------------------------------------------------
-
-    def total(self, list_page: Any, key: str) -> int | None:
-        """topi's count of matching rows for the progress bar (one small request), if it says."""
+    def total(self, reconciler: Reconciler, kind: str) -> int | None:
         if self.options["verbosity"] == 0 or self.options["no_progress"]:
             return None
-        try:
-            page = list_page(limit=1, **self.filters())
-        except TopiAPIError:
-            return None  # the walk itself reports what is wrong
-        count = (
-            (page.get("pagination") or {}).get("total_count") if isinstance(page, dict) else None
-        )
-        return count if isinstance(count, int) else None
+        return reconciler.total(kind)
 
-    def fetch_and_apply(self, tally: Tally, name: str, topi_id: str) -> None:
-        fetch = self.client.get_order if name == "order" else self.client.get_offer
-        apply = apply_order_payload if name == "order" else apply_offer_payload
-        try:
-            payload = fetch(topi_id)
-        except (TopiUnavailable, TopiAuthError):
-            raise
-        except (TopiError, ValueError) as exc:
-            self.fail(tally, name, topi_id, str(exc))
-            return
-        self.apply(tally, name, payload, apply)
-
-    def apply(self, tally: Tally, name: str, payload: Any, apply: Any) -> None:
-        try:
-            result = apply(payload, Origin.SYNC)
-        except PayloadError as exc:
-            topi_id = payload.get("id") if isinstance(payload, dict) else None
-            self.fail(tally, name, str(topi_id), str(exc))
-            return
-        tally.count(result)
-        if self.options["verbosity"] >= 2 and (result.changed or result.conflict):
-            self.report_row(name, result)
+    def advance(self) -> None:
+        self.current.advance()
 
     def report_row(self, name: str, result: SyncResult[Any]) -> None:
+        if self.options["verbosity"] < 2:
+            return
         instance = result.instance
         if result.created:
             what = f"new, {instance.status}"
@@ -226,8 +131,7 @@ class Command(BaseCommand):
         self.current.clear()
         self.stdout.write(line + (f"; conflict: {result.conflict}" if result.conflict else ""))
 
-    def fail(self, tally: Tally, name: str, topi_id: str, reason: str) -> None:
-        tally.failed += 1
+    def fail(self, name: str, topi_id: str, reason: str) -> None:
         self.current.clear()
         self.stderr.write(f"{name} {topi_id}: {reason}")
 
