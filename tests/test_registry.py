@@ -23,7 +23,7 @@ from tests.fulfilment_helpers import make_order
 
 pytestmark = pytest.mark.django_db
 
-OPERATIONS_DOCS = Path(__file__).resolve().parent.parent / "docs" / "_ext" / "operations.py"
+OPERATIONS_DOCS = Path(__file__).resolve().parent.parent / "docs" / "_ext" / "operations_table.py"
 
 
 def test_every_operation_is_in_the_admin_the_staff_api_and_the_docs(admin_client):
@@ -86,7 +86,7 @@ def test_a_new_operation_is_one_declaration(monkeypatch, admin_user):
 
 
 def _docs() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("operations", OPERATIONS_DOCS)
+    spec = importlib.util.spec_from_file_location("operations_table", OPERATIONS_DOCS)
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
