@@ -20,7 +20,13 @@ copyright = "2026, the django-topi maintainers"
 release = __version__
 version = __version__
 
-extensions = ["sphinx.ext.autodoc", "sphinx.ext.viewcode", "lifecycle", "operations"]
+extensions = [
+    "sphinx.ext.autodoc",
+    "sphinx.ext.viewcode",
+    "lifecycle",
+    "operations",
+    "architecture",
+]
 autodoc_member_order = "bysource"
 autodoc_typehints = "description"
 html_theme = "furo"

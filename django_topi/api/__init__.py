@@ -1,1 +1,1 @@
-"""DRF endpoints for headless shops (checkout) and, later, staff tools."""
+"""The REST API: checkout for headless shops, and the staff API for offers, orders and the staff operations."""

@@ -1,0 +1,1 @@
+"""Template tags for the shop's pages: the topi button, rental prices and the cart's rental overview."""
