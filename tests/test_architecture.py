@@ -254,16 +254,9 @@ def test_the_webhook_view_only_answers_what_receive_decides():
 def test_the_architecture_page_names_every_module_and_what_it_owns():
     """docs/architecture.rst is drawn from the import-linter layers and the modules' docstrings:
     every top-level module is in a layer, and each says in its first sentence what it owns."""
-    import importlib.util
+    from tests.docs_ext import load
 
-    path = Path(__file__).resolve().parent.parent / "docs" / "_ext" / "architecture_table.py"
-    spec = importlib.util.spec_from_file_location("architecture_table", path)
-    assert spec is not None
-    assert spec.loader is not None
-    table = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault(spec.name, table)
-    spec.loader.exec_module(table)
-
+    table = load("architecture_table")
     listed = {module.name: module.summary for layer in table.layers() for module in layer.modules}
     package = Path(__file__).resolve().parent.parent / "django_topi"
     modules = {

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import sys
 from collections import Counter
 from itertools import combinations
 from pathlib import Path
@@ -23,19 +21,13 @@ from django_topi.states import (
     OfferStatus,
     OrderStatus,
 )
+from tests.docs_ext import load
 
 DIAGRAM = Path(__file__).resolve().parent.parent / "docs" / "_ext" / "lifecycle_diagram.py"
 
 
 def _load_diagram() -> ModuleType:
-    """docs/_ext is not a package: load the module from its file, as Sphinx's sys.path would."""
-    spec = importlib.util.spec_from_file_location("lifecycle_diagram", DIAGRAM)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while they are built
-    spec.loader.exec_module(module)
-    return module
+    return load("lifecycle_diagram")
 
 
 diagram = _load_diagram()

@@ -3,11 +3,6 @@ pages and changelist actions, the staff API's endpoints and the docs' table all 
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-from types import ModuleType
-
 import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Permission
@@ -19,11 +14,10 @@ from django_topi.admin import OrderAdmin
 from django_topi.api.staff import ACTION_VIEWS, action_view
 from django_topi.fulfilment import OPERATIONS, Outcome, StaffOperation, registry
 from django_topi.models import Order
+from tests.docs_ext import load
 from tests.fulfilment_helpers import make_order
 
 pytestmark = pytest.mark.django_db
-
-OPERATIONS_DOCS = Path(__file__).resolve().parent.parent / "docs" / "_ext" / "operations_table.py"
 
 
 def test_every_operation_is_in_the_admin_the_staff_api_and_the_docs(admin_client):
@@ -41,7 +35,7 @@ def test_every_operation_is_in_the_admin_the_staff_api_and_the_docs(admin_client
             reverse(f"django_topi:api_staff_{operation.model_name}_{operation.name}", args=["x"])
     assert len(ACTION_VIEWS) == sum(operation.in_api for operation in OPERATIONS)
 
-    table = {row[0:2]: row for row in _docs().rows()}
+    table = {row[0:2]: row for row in load("operations_table").rows()}
     assert list(table) == [(op.name, op.model_name) for op in OPERATIONS]
     assert table[("ship", "order")][5] == "POST /topi/api/staff/orders/{topi_id}/ship/"
     assert table[("ship", "order")][3] == "django_topi.ship_order"
@@ -83,13 +77,3 @@ def test_a_new_operation_is_one_declaration(monkeypatch, admin_user):
         ("said", "Order SO-100234 is on hold."),
         ("SO-100234", "api"),
     ]
-
-
-def _docs() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("operations_table", OPERATIONS_DOCS)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault(spec.name, module)
-    spec.loader.exec_module(module)
-    return module
