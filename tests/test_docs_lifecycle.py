@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from collections import Counter
 from itertools import combinations
-from pathlib import Path
 from types import ModuleType
 
 import pytest
@@ -22,8 +21,6 @@ from django_topi.states import (
     OrderStatus,
 )
 from tests.docs_ext import load
-
-DIAGRAM = Path(__file__).resolve().parent.parent / "docs" / "_ext" / "lifecycle_diagram.py"
 
 
 def _load_diagram() -> ModuleType:
