@@ -35,7 +35,7 @@ def generated(count: int) -> Iterator[CatalogProduct]:
         yield CatalogProduct(
             title=f"Business Laptop {n}",
             references=[f"sku-{n}", ("ean", f"{4006381000000 + n}")],
-            price=Decimal("1546.81"),
+            price_gross=Decimal("1546.81"),
             tax_rate=Decimal("19"),
             manufacturer="Lenovo",
             description=DESCRIPTION,

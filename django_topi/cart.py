@@ -1,9 +1,16 @@
 """The shop's cart as django-topi needs it, and the createOffer body built from it.
 
 A shop's ``TOPI["CART_ADAPTER"]`` turns its own cart into a ``Cart`` on the server, so prices
-never come from the browser. Prices are ``Decimal`` net amounts; a tax rate in percent lets the
-gross be derived. ``Cart.to_offer_payload()`` checks everything topi would refuse and builds the
-body of ``POST /v1/offers``.
+never come from the browser. Two conventions hold for every type a shop hands django-topi (here
+and in ``django_topi.products``):
+
+* a price says in its name whether it is net or gross (``unit_price_net``, ``price_net``,
+  ``price_gross``); prices are ``Decimal``, tax rates percent;
+* a product reference is a ``ProductReference(source, reference)``, or a bare string for one
+  from ``TOPI["PRODUCT_REFERENCE_SOURCE"]``.
+
+``Cart.to_offer_payload()`` checks everything topi would refuse and builds the body of
+``POST /v1/offers``.
 """
 
 from __future__ import annotations
@@ -11,12 +18,13 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass, field
 from datetime import datetime
 from datetime import timezone as dt_timezone
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,6 +37,50 @@ MAX_QUANTITY = 10000
 MIN_COMPANY_NAME = 3
 MAX_METADATA_VALUE = 400
 MAX_REFERENCE_LENGTH = 255
+
+
+#: A required field of a shop-facing type that may also arrive under its deprecated name.
+REQUIRED: Any = None
+NO_DECIMAL: Decimal = REQUIRED
+NO_TEXT: str = REQUIRED
+
+
+class ProductReference(NamedTuple):
+    """One of the shop's references for a product: ``ProductReference("sap", "000123456")``."""
+
+    source: str
+    reference: str
+
+    def to_topi(self) -> dict[str, str]:
+        return {"source": self.source, "reference": self.reference}
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.reference}"
+
+
+def as_reference(value: ProductReference | str, default_source: str) -> ProductReference:
+    """``value`` as a ``ProductReference``: a bare string takes ``default_source``."""
+    if isinstance(value, ProductReference):
+        return value
+    if isinstance(value, tuple):
+        deprecated("a product reference as a plain tuple", "ProductReference(source, reference)", 4)
+        return ProductReference(*value)
+    return ProductReference(default_source, value)
+
+
+def deprecated(old: str, new: str, stacklevel: int = 3) -> None:
+    """Warn that ``old`` is going: it works for this release, ``new`` replaces it."""
+    warnings.warn(
+        f"{old} is deprecated and will be removed in the next release: use {new}.",
+        DeprecationWarning,
+        stacklevel=stacklevel,
+    )
+
+
+def _required(instance: object, **fields: Any) -> None:
+    missing = [name for name, value in fields.items() if value is REQUIRED]
+    if missing:
+        raise TypeError(f"{type(instance).__name__}() needs {', '.join(missing)}")
 
 
 class CartError(ValueError):
@@ -130,37 +182,99 @@ class Shipping:
     """How the order travels: a shipping method registered with topi, and its price."""
 
     reference: str
-    net_price: Decimal
-    currency: str
+    price_net: Decimal = NO_DECIMAL
+    currency: str = NO_TEXT
     tax_rate: Decimal | None = None
     is_in_store_pickup: bool = False
+    #: Deprecated: ``price_net``.
+    net_price: InitVar[Decimal | None] = None
+
+    def __post_init__(self, net_price: Decimal | None) -> None:
+        if net_price is not None:
+            deprecated("Shipping(net_price=...)", "Shipping(price_net=...)", 4)
+            if self.price_net is REQUIRED:
+                self.price_net = net_price
+        _required(self, price_net=self.price_net, currency=self.currency)
 
     def price(self) -> MoneyAmount:
-        amount = money_amount(self.net_price, self.currency, tax_rate_percent=self.tax_rate)
+        amount = money_amount(self.price_net, self.currency, tax_rate_percent=self.tax_rate)
         amount.setdefault("gross", amount["net"])  # topi requires gross here; untaxed = net
         return amount
 
 
 @dataclass
 class CartLine:
-    """One product line: ``unit_price`` is the net unit price, ``tax_rate`` in percent."""
+    """One product line: ``unit_price_net`` is the net unit price, ``tax_rate`` in percent,
+    ``product_reference`` a ``ProductReference`` or a bare reference of the default source."""
 
     title: str
     quantity: int
-    unit_price: Decimal
-    currency: str
-    product_reference: str
+    unit_price_net: Decimal = NO_DECIMAL
+    currency: str = NO_TEXT
+    product_reference: ProductReference | str = NO_TEXT
     tax_rate: Decimal | None = None
     subtitle: str | None = None
-    #: Defaults to ``TOPI["PRODUCT_REFERENCE_SOURCE"]``.
-    product_source: str | None = None
+    #: Deprecated: give ``product_reference=ProductReference(source, reference)``.
+    product_source: InitVar[str | None] = None
+    #: Deprecated: ``unit_price_net``.
+    unit_price: InitVar[Decimal | None] = None
+
+    def __post_init__(self, product_source: str | None, unit_price: Decimal | None) -> None:
+        if unit_price is not None:
+            deprecated("CartLine(unit_price=...)", "CartLine(unit_price_net=...)", 4)
+            if self.unit_price_net is REQUIRED:
+                self.unit_price_net = unit_price
+        if product_source is not None:
+            deprecated(
+                "CartLine(product_source=...)",
+                "CartLine(product_reference=ProductReference(source, reference))",
+                4,
+            )
+            if isinstance(self.product_reference, str):
+                self.product_reference = ProductReference(product_source, self.product_reference)
+        _required(
+            self,
+            unit_price_net=self.unit_price_net,
+            currency=self.currency,
+            product_reference=self.product_reference,
+        )
+
+    @property
+    def reference(self) -> ProductReference:
+        """The line's product reference, the default source filled in."""
+        from django_topi.conf import topi_settings
+
+        return as_reference(self.product_reference, topi_settings.PRODUCT_REFERENCE_SOURCE)
 
     def price(self) -> MoneyAmount:
         return money_amount(
-            line_price(self.unit_price, self.quantity),
+            line_price(self.unit_price_net, self.quantity),
             self.currency,
             tax_rate_percent=self.tax_rate,
         )
+
+
+def renamed(old: str, new: str) -> property:
+    """A read of a deprecated attribute: warns, then answers the new one."""
+
+    def read(self: Any) -> Any:
+        name = type(self).__name__
+        deprecated(f"{name}.{old}", f"{name}.{new}")
+        return getattr(self, new)
+
+    return property(read)
+
+
+def _product_source(line: CartLine) -> str | None:
+    deprecated("CartLine.product_source", "CartLine.reference.source")
+    reference = line.product_reference
+    return reference.source if isinstance(reference, ProductReference) else None
+
+
+# The old names read as before for one release (the dataclass took their defaults already).
+setattr(Shipping, "net_price", renamed("net_price", "price_net"))  # noqa: B010
+setattr(CartLine, "unit_price", renamed("unit_price", "unit_price_net"))  # noqa: B010
+setattr(CartLine, "product_source", property(_product_source))  # noqa: B010
 
 
 @dataclass
@@ -211,7 +325,7 @@ class Cart:
 
     def _line_problems(self, line: CartLine) -> list[str]:
         errors = []
-        name = line.title or line.product_reference or "?"
+        name = line.title or str(line.product_reference or "") or "?"
         if not line.title:
             errors.append(_("A cart line has no title."))
         if (
@@ -223,13 +337,14 @@ class Cart:
                 _("The quantity of %(name)s must be between 1 and 10000, not %(quantity)s.")
                 % {"name": name, "quantity": line.quantity}
             )
-        if not REFERENCE.match(line.product_reference or ""):
+        reference = line.reference.reference if line.product_reference else ""
+        if not REFERENCE.match(reference or ""):
             errors.append(
                 _(
                     "The product reference %(reference)r of %(name)s may only contain letters, "
                     "digits, '.', '_' and '-'."
                 )
-                % {"reference": line.product_reference, "name": name}
+                % {"reference": reference, "name": name}
             )
         try:
             line.price()
@@ -348,10 +463,7 @@ class Cart:
             "title": line.title,
             "quantity": line.quantity,
             "price": line.price(),
-            "seller_product_reference": {
-                "source": line.product_source or source,
-                "reference": line.product_reference,
-            },
+            "seller_product_reference": as_reference(line.product_reference, source).to_topi(),
         }
         if line.subtitle:
             body["subtitle"] = line.subtitle

@@ -224,13 +224,7 @@ class CartRentalOverview:
 
     def reason(self, cart: Cart) -> str:
         """Why this cart cannot be rented with topi, in a short sentence for the customer."""
-        source = topi_settings.PRODUCT_REFERENCE_SOURCE
-        titles = [
-            line.title
-            for line in cart.lines
-            if ProductReference(line.product_source or source, line.product_reference)
-            in self.unsupported
-        ]
+        titles = [line.title for line in cart.lines if line.reference in self.unsupported]
         if titles:
             return _("Not available for rent with topi: %(products)s.") % {
                 "products": ", ".join(titles)
@@ -244,19 +238,18 @@ def overview_request(cart: Cart) -> dict[str, JSON]:
     ``price`` is the unit price here, with ``quantity`` beside it: topi's spec does not say, and
     topi's own cart widgets take unit prices.
     """
-    source = topi_settings.PRODUCT_REFERENCE_SOURCE
     products = []
     for line in cart.lines:
         price = money_amount(
-            line.unit_price, line.currency, tax_rate_percent=line.tax_rate, include_tax_rate=True
+            line.unit_price_net,
+            line.currency,
+            tax_rate_percent=line.tax_rate,
+            include_tax_rate=True,
         )
         price.setdefault("gross", price["net"])  # topi requires gross; untaxed means net
         products.append(
             {
-                "seller_product_reference": {
-                    "source": line.product_source or source,
-                    "reference": line.product_reference,
-                },
+                "seller_product_reference": line.reference.to_topi(),
                 "quantity": line.quantity,
                 "price": price,
             }

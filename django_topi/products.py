@@ -9,13 +9,21 @@ prices. Plain values and the two adapters: nothing here talks to topi.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import InitVar, dataclass
 from decimal import Decimal
-from typing import Any, NamedTuple, TypeGuard
+from typing import Any, TypeGuard
 
 from django.core.exceptions import ImproperlyConfigured
 
-from django_topi.cart import REFERENCE
+from django_topi.cart import (
+    NO_DECIMAL,
+    REFERENCE,
+    REQUIRED,
+    ProductReference,
+    as_reference,
+    deprecated,
+    renamed,
+)
 from django_topi.conf import topi_settings
 from django_topi.money import (
     MoneyAmount,
@@ -32,19 +40,6 @@ PRODUCT_TYPES = ("hardware", "software", "service", "hardware_built_to_order")
 MAX_DESCRIPTION_LENGTH = 2000
 
 
-class ProductReference(NamedTuple):
-    """One of the shop's references for a product: ``("sap", "000123456")``."""
-
-    source: str
-    reference: str
-
-    def to_topi(self) -> dict[str, str]:
-        return {"source": self.source, "reference": self.reference}
-
-    def __str__(self) -> str:
-        return f"{self.source}:{self.reference}"
-
-
 @dataclass(frozen=True)
 class Category:
     """A category in the shop, as topi's ``seller_categories`` take it."""
@@ -56,21 +51,21 @@ class Category:
 
 @dataclass
 class CatalogProduct:
-    """A product as the shop hands it to topi; ``price`` is the gross unit price (with tax).
+    """A product as the shop hands it to topi; ``price_gross`` is the unit price with tax.
 
-    ``references`` are ``(source, reference)`` pairs, or bare references with the source
-    ``TOPI["PRODUCT_REFERENCE_SOURCE"]``; the first one is the product's reference in carts and
-    rental prices. topi needs the net price too: give ``tax_rate`` (percent) to derive it, or
-    ``net_price`` when the shop stores it.
+    ``references`` are ``ProductReference(source, reference)`` items, or bare references with
+    the source ``TOPI["PRODUCT_REFERENCE_SOURCE"]``; the first one is the product's reference in
+    carts and rental prices. topi needs the net price too: give ``tax_rate`` (percent) to derive
+    it, or ``price_net`` when the shop stores it.
     """
 
     title: str
-    references: Sequence[ProductReference | tuple[str, str] | str]
-    price: Decimal
+    references: Sequence[ProductReference | str]
+    price_gross: Decimal = NO_DECIMAL
     is_active: bool = True
     currency: str = "EUR"
     tax_rate: Decimal | None = None
-    net_price: Decimal | None = None
+    price_net: Decimal | None = None
     product_type: str | None = None
     manufacturer: str | None = None
     subtitle: str | None = None
@@ -80,16 +75,36 @@ class CatalogProduct:
     mpn: str | None = None
     categories: Sequence[Category] = ()
     url: str | None = None
+    #: Deprecated: ``price_gross``.
+    price: InitVar[Decimal | None] = None
+    #: Deprecated: ``price_net``.
+    net_price: InitVar[Decimal | None] = None
+
+    def __post_init__(self, price: Decimal | None, net_price: Decimal | None) -> None:
+        if price is not None:
+            deprecated("CatalogProduct(price=...)", "CatalogProduct(price_gross=...)", 4)
+            if self.price_gross is REQUIRED:
+                self.price_gross = price
+        if net_price is not None:
+            deprecated("CatalogProduct(net_price=...)", "CatalogProduct(price_net=...)", 4)
+            if self.price_net is None:
+                self.price_net = net_price
+        if self.price_gross is REQUIRED:
+            raise TypeError("CatalogProduct() needs price_gross")
+        if any(
+            isinstance(r, tuple) and not isinstance(r, ProductReference) for r in self.references
+        ):
+            deprecated(
+                "a product reference as a plain tuple", "ProductReference(source, reference)", 4
+            )
+            self.references = [
+                ProductReference(*r) if isinstance(r, tuple) else r for r in self.references
+            ]
 
     def seller_product_references(self) -> list[ProductReference]:
         """Every reference as a ``(source, reference)`` pair, the default source filled in."""
         default_source = topi_settings.PRODUCT_REFERENCE_SOURCE
-        return [
-            ProductReference(default_source, ref)
-            if isinstance(ref, str)
-            else ProductReference(*ref)
-            for ref in self.references
-        ]
+        return [as_reference(ref, default_source) for ref in self.references]
 
     @property
     def reference(self) -> ProductReference:
@@ -102,14 +117,16 @@ class CatalogProduct:
     def price_amount(self) -> MoneyAmount:
         """topi's money object for ``price``: gross, net and the tax rate, in minor units."""
         currency = self.currency.upper()
-        gross = to_minor_units(self.price, currency)
+        gross = to_minor_units(self.price_gross, currency)
         rate = None if self.tax_rate is None else tax_rate_to_topi(self.tax_rate)
-        if self.net_price is not None:
-            net = to_minor_units(self.net_price, currency)
+        if self.price_net is not None:
+            net = to_minor_units(self.price_net, currency)
         elif rate is not None:
             net = net_from_gross(gross, rate)
         else:
-            raise ValueError("give a tax_rate (percent) or a net_price, so the net price is known")
+            raise ValueError(
+                "give a tax_rate (percent) or a net_price (now price_net), so the net price is known"
+            )
         amount: MoneyAmount = {"currency": currency, "gross": gross, "net": net}
         if rate is not None:
             amount["tax_rate"] = rate
@@ -223,6 +240,11 @@ class CatalogProduct:
         return {"seller_product_reference": self.reference.to_topi(), "price": self.price_amount()}
 
 
+# The old names read as before for one release (the dataclass took their defaults already).
+setattr(CatalogProduct, "price", renamed("price", "price_gross"))  # noqa: B010
+setattr(CatalogProduct, "net_price", renamed("net_price", "price_net"))  # noqa: B010
+
+
 def _category(category: Category) -> dict[str, str]:
     body = {"id": category.id, "name": category.name}
     if category.parent_id:
@@ -271,3 +293,16 @@ def reference_of(item: Mapping[str, JSON]) -> ProductReference:
 def is_int(value: object) -> TypeGuard[int]:
     """A JSON integer (``True`` is not one)."""
     return isinstance(value, int) and not isinstance(value, bool)
+
+
+__all__ = [
+    "MAX_DESCRIPTION_LENGTH",
+    "PRODUCT_TYPES",
+    "CatalogProduct",
+    "Category",
+    "ProductReference",
+    "as_catalog_product",
+    "catalog_products",
+    "is_int",
+    "reference_of",
+]

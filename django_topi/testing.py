@@ -239,25 +239,33 @@ class TopiSimulator:
     def add_product(
         self,
         reference: str,
-        net_price: int,
+        price_net: int | None = None,
         *,
         source: str | None = None,
         title: str | None = None,
         tax_rate: int = 1900,
         currency: str = "EUR",
+        net_price: int | None = None,
     ) -> SimProduct:
-        """Put a product in topi's catalog (prices in minor units): it becomes rentable."""
+        """Put a product in topi's catalog (prices in minor units): it becomes rentable.
+        ``net_price`` is the deprecated name of ``price_net``."""
+        from django_topi.cart import deprecated
         from django_topi.conf import topi_settings
         from django_topi.simulator.models import SimProduct
         from django_topi.simulator.pricing import with_tax
 
+        if net_price is not None:
+            deprecated("add_product(net_price=...)", "add_product(price_net=...)")
+            price_net = net_price if price_net is None else price_net
+        if price_net is None:
+            raise TypeError("add_product() needs price_net (minor units)")
         product, _ = SimProduct.objects.update_or_create(
             source=source or topi_settings.PRODUCT_REFERENCE_SOURCE,
             reference=reference,
             defaults={
                 "title": title or reference,
-                "price_net": net_price,
-                "price_gross": with_tax(net_price, tax_rate),
+                "price_net": price_net,
+                "price_gross": with_tax(price_net, tax_rate),
                 "tax_rate": tax_rate,
                 "currency": currency,
                 "is_active": True,

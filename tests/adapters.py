@@ -46,7 +46,7 @@ def catalog_product(product: ShopProduct) -> Any:
     return CatalogProduct(
         title=product.name,
         references=[product.sku],
-        price=product.gross_price,
+        price_gross=product.gross_price,
         tax_rate=Decimal(19),
     )
 

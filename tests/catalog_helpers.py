@@ -29,7 +29,7 @@ def laptop(**changes: Any) -> CatalogProduct:
     fields: dict[str, Any] = {
         "title": "Pro Laptop 14",
         "references": ["pro-laptop-14"],
-        "price": Decimal("1546.81"),
+        "price_gross": Decimal("1546.81"),
         "tax_rate": Decimal("19"),
     }
     return CatalogProduct(**{**fields, **changes})
@@ -38,7 +38,7 @@ def laptop(**changes: Any) -> CatalogProduct:
 def numbered(count: int, *, start: int = 0) -> Iterator[CatalogProduct]:
     """``count`` valid products, made one at a time as they are read."""
     for n in range(start, start + count):
-        yield laptop(title=f"Laptop {n}", references=[f"sku-{n}"], price=Decimal("119.00"))
+        yield laptop(title=f"Laptop {n}", references=[f"sku-{n}"], price_gross=Decimal("119.00"))
 
 
 def use_catalog(settings: Any, monkeypatch: pytest.MonkeyPatch, products: Iterable[Any]) -> None:

@@ -18,15 +18,15 @@ def demo_cart(**changes: Any) -> Cart:
     fields: dict[str, Any] = {
         "reference": "SO-100234",
         "lines": [
-            CartLine(title="Pro Laptop 14", quantity=2, unit_price=Decimal("1299.00"),
+            CartLine(title="Pro Laptop 14", quantity=2, unit_price_net=Decimal("1299.00"),
                      currency="EUR", product_reference="pro-laptop-14", tax_rate=Decimal("19")),
-            CartLine(title="Laptop Sleeve", quantity=1, unit_price=Decimal("29.90"),
+            CartLine(title="Laptop Sleeve", quantity=1, unit_price_net=Decimal("29.90"),
                      currency="EUR", product_reference="laptop-sleeve", tax_rate=Decimal("19")),
         ],
         "customer": Customer(email="alice@unicorn.example", full_name="Alice Example",
                              company_name="Unicorn Corp"),
         "shipping_address": BERLIN,
-        "shipping": Shipping(reference="DHL Standard", net_price=Decimal("5.00"), currency="EUR",
+        "shipping": Shipping(reference="DHL Standard", price_net=Decimal("5.00"), currency="EUR",
                              tax_rate=Decimal("19")),
     }  # fmt: skip
     return Cart(**{**fields, **changes})

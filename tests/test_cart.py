@@ -19,7 +19,7 @@ def laptop(**changes) -> CartLine:
     fields = {
         "title": "Pro Laptop 14",
         "quantity": 2,
-        "unit_price": Decimal("1299.00"),
+        "unit_price_net": Decimal("1299.00"),
         "currency": "EUR",
         "product_reference": "pro-laptop-14",
         "tax_rate": Decimal("19"),
@@ -30,13 +30,13 @@ def laptop(**changes) -> CartLine:
 def cart(**changes) -> Cart:
     fields = {
         "reference": "SO-100234",
-        "lines": [laptop(), laptop(title="Laptop Sleeve", quantity=1, unit_price=Decimal("29.90"),
+        "lines": [laptop(), laptop(title="Laptop Sleeve", quantity=1, unit_price_net=Decimal("29.90"),
                                    product_reference="laptop-sleeve")],
         "customer": Customer(email="alice@unicorn.example", full_name="Alice Example",
                              company_name="Unicorn Corp", vat_number="DE123456789",
                              billing_address=BERLIN),
         "shipping_address": BERLIN,
-        "shipping": Shipping(reference="DHL Standard", net_price=Decimal("5.00"), currency="EUR",
+        "shipping": Shipping(reference="DHL Standard", price_net=Decimal("5.00"), currency="EUR",
                              tax_rate=Decimal("19")),
         "metadata": {"shop_cart_id": "42"},
     }  # fmt: skip
@@ -90,7 +90,7 @@ def test_totals_are_what_the_shop_sends():
 def test_untaxed_prices_send_net_only_and_shipping_gross_equals_net():
     untaxed = cart(
         lines=[laptop(tax_rate=None)],
-        shipping=Shipping(reference="Pickup", net_price=Decimal("0"), currency="EUR"),
+        shipping=Shipping(reference="Pickup", price_net=Decimal("0"), currency="EUR"),
     )
     payload = untaxed.to_offer_payload()
     assert payload["lines"][0]["price"] == {"currency": "EUR", "net": 259800}
@@ -123,9 +123,9 @@ def test_settings_fill_the_sales_channel_and_product_source(settings):
     ({"lines": [laptop(product_reference="pro laptop/14")]},
      "The product reference 'pro laptop/14' of Pro Laptop 14 may only contain letters, digits, "
      "'.', '_' and '-'."),
-    ({"lines": [laptop(quantity=1, unit_price=Decimal("1.005"))]},
+    ({"lines": [laptop(quantity=1, unit_price_net=Decimal("1.005"))]},
      "The price of Pro Laptop 14 is not usable"),
-    ({"lines": [laptop(unit_price=19.99)]}, "not a float"),
+    ({"lines": [laptop(unit_price_net=19.99)]}, "not a float"),
     ({"reference": ""}, "The cart has no reference."),
     ({"shipping_address": Address(line1="", city="Berlin", postal_code="1", country_code="Germany")},
      "The shipping address's country must be a two-letter code such as DE, not 'Germany'."),
@@ -210,7 +210,7 @@ def test_equal_carts_have_one_fingerprint():
     "change",
     [
         {"lines": [laptop(quantity=3)]},
-        {"lines": [laptop(unit_price=Decimal("1199.00"))]},
+        {"lines": [laptop(unit_price_net=Decimal("1199.00"))]},
         {"lines": [laptop(), laptop(product_reference="dock")]},
         {"customer": None},
         {"metadata": {"shop_cart_id": "43"}},

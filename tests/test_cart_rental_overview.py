@@ -26,9 +26,9 @@ def cart() -> Cart:
     return Cart(
         reference="SO-1",
         lines=[
-            CartLine(title="Pro Laptop 14", quantity=2, unit_price=Decimal("1299.00"),
+            CartLine(title="Pro Laptop 14", quantity=2, unit_price_net=Decimal("1299.00"),
                      currency="EUR", product_reference="pro-laptop-14", tax_rate=Decimal("19")),
-            CartLine(title="Laptop Sleeve", quantity=1, unit_price=Decimal("29.90"),
+            CartLine(title="Laptop Sleeve", quantity=1, unit_price_net=Decimal("29.90"),
                      currency="EUR", product_reference="laptop-sleeve"),
         ],
     )  # fmt: skip

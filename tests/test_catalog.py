@@ -23,8 +23,8 @@ from tests.catalog_helpers import IMPORT_URL, laptop
 
 def full_laptop() -> CatalogProduct:
     return laptop(
-        references=[("sap", "000123456"), ("ean", "0719726100000")],
-        net_price=Decimal("1299.84"),
+        references=[ProductReference("sap", "000123456"), ProductReference("ean", "0719726100000")],
+        price_net=Decimal("1299.84"),
         subtitle="14 inch, 32 GB",
         description="A laptop for work.",
         manufacturer="Lenovo",
@@ -65,7 +65,7 @@ def test_the_import_body_has_every_field_the_shop_gave():
 
 
 def test_the_net_price_is_derived_from_the_gross_price_and_tax_rate():
-    product = laptop(price=Decimal("119.00"), tax_rate=Decimal("19"))
+    product = laptop(price_gross=Decimal("119.00"), tax_rate=Decimal("19"))
 
     assert product.price_amount() == {"currency": "EUR", "gross": 11900, "net": 10000,
                                       "tax_rate": 1900}  # fmt: skip
@@ -74,7 +74,8 @@ def test_the_net_price_is_derived_from_the_gross_price_and_tax_rate():
 def test_a_bare_reference_takes_the_default_source(settings):
     settings.TOPI = {**settings.TOPI, "PRODUCT_REFERENCE_SOURCE": "erp"}
 
-    assert laptop(references=["SKU-1", ("ean", "4006381333931")]).seller_product_references() == [
+    references = ["SKU-1", ProductReference("ean", "4006381333931")]
+    assert laptop(references=references).seller_product_references() == [
         ProductReference("erp", "SKU-1"),
         ProductReference("ean", "4006381333931"),
     ]
@@ -90,12 +91,18 @@ def test_a_valid_product_has_no_problems():
         ({"title": " "}, "no title"),
         ({"references": []}, "no reference"),
         ({"references": ["SKU 1"]}, "the reference 'SKU 1' may only contain letters"),
-        ({"references": [("a|b", "SKU-1")]}, "the reference source 'a|b' is empty or contains '|'"),
-        ({"price": 119.0}, "price: amount must be a Decimal, not a float"),
-        ({"price": Decimal("1.999")}, "price: 1.999 EUR has more decimal places than EUR allows"),
+        (
+            {"references": [ProductReference("a|b", "SKU-1")]},
+            "the reference source 'a|b' is empty or contains '|'",
+        ),
+        ({"price_gross": 119.0}, "price: amount must be a Decimal, not a float"),
+        (
+            {"price_gross": Decimal("1.999")},
+            "price: 1.999 EUR has more decimal places than EUR allows",
+        ),
         ({"tax_rate": None}, "price: give a tax_rate (percent) or a net_price"),
         ({"currency": "CHF"}, "price: topi does not support the currency 'CHF'"),
-        ({"net_price": Decimal("2000.00")}, "price: net and gross must be positive"),
+        ({"price_net": Decimal("2000.00")}, "price: net and gross must be positive"),
         ({"product_type": "gadget"}, "product_type 'gadget' is not one of hardware, software"),
         ({"description": "x" * 2001}, "the description is longer than 2000 characters"),
         ({"image_url": "img/pro.jpg"}, "image_url 'img/pro.jpg' is not an http(s) URL"),

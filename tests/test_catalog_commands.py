@@ -169,7 +169,7 @@ def test_topi_down_stops_the_sync_and_says_how_far_it_got(mocked, catalog):
 
 
 def test_invalid_products_are_rejected_here_with_the_reason(mocked, catalog):
-    catalog([laptop(), laptop(title="Cheap", references=["cheap 1"], price=9.99)])
+    catalog([laptop(), laptop(title="Cheap", references=["cheap 1"], price_gross=9.99)])
     mocked.add_callback(responses.POST, IMPORT_URL, callback=topi_importing())
 
     out = run("topi_sync_catalog")
@@ -503,7 +503,7 @@ def test_check_products_can_show_rental_prices(mocked, catalog):
 
 
 def test_check_products_flags_invalid_references_without_asking_topi(mocked, catalog):
-    catalog([laptop(references=["bad ref"], price=Decimal("1.00"))])
+    catalog([laptop(references=["bad ref"], price_gross=Decimal("1.00"))])
 
     out = run("topi_check_products")
 

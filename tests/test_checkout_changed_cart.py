@@ -22,7 +22,7 @@ CREATE = f"{API}/v1/offers"
 OLD = f"{API}/v1/offers/{OFFER_ID}"
 NEW_ID = "5d0c7a10-1111-4222-8333-444455556666"
 NEW_URL = f"https://dashboard.topi-sandbox.eu/offer/{NEW_ID}?token=efgh"
-DOCK = CartLine(title="USB-C Dock", quantity=3, unit_price=Decimal("149.00"), currency="EUR",
+DOCK = CartLine(title="USB-C Dock", quantity=3, unit_price_net=Decimal("149.00"), currency="EUR",
                 product_reference="usb-c-dock", tax_rate=Decimal("19"))  # fmt: skip
 
 
@@ -105,7 +105,7 @@ def test_the_same_cart_again_reuses_the_offer(web, mocked, shop_cart, first_offe
         {
             "shipping": Shipping(
                 reference="DHL Express",
-                net_price=Decimal("15.00"),
+                price_net=Decimal("15.00"),
                 currency="EUR",
                 tax_rate=Decimal("19"),
             )

@@ -143,7 +143,7 @@ def test_prices_are_cached_only_as_long_as_configured(topi_prices, settings):
 def test_a_changed_price_is_asked_for_again(topi_prices):
     render(LISTING, products=[laptop()])
 
-    render(LISTING, products=[laptop(price=Decimal("1299.00"))])
+    render(LISTING, products=[laptop(price_gross=Decimal("1299.00"))])
 
     assert len(price_calls(topi_prices)) == 2
 
@@ -225,7 +225,7 @@ def test_a_failing_product_adapter_is_logged_and_the_page_renders(topi_prices, s
 
 
 def test_a_product_with_an_unusable_price_renders_nothing_and_is_logged(topi_prices, caplog):
-    html = render(LISTING, products=[laptop(price=1546.81), laptop(references=["sku-2"])])
+    html = render(LISTING, products=[laptop(price_gross=1546.81), laptop(references=["sku-2"])])
 
     assert html == f"<li>Pro Laptop 14 </li><li>Pro Laptop 14 {RENT}\n</li>"
     assert "No rental price for 'Pro Laptop 14': its price is not usable" in caplog.text

@@ -371,10 +371,10 @@ def test_the_rental_price_formula_is_documented_and_labelled_simulated(topi_simu
 def test_a_csv_catalog_push_reaches_the_simulated_catalog(topi_simulator, settings):
     from decimal import Decimal
 
-    from django_topi.catalog import CatalogProduct, push_catalog_csv
+    from django_topi.catalog import CatalogProduct, ProductReference, push_catalog_csv
 
-    products = [CatalogProduct(title="USB-C Dock", references=[("shop", "dock")],
-                               price=Decimal("177.31"), net_price=Decimal("149.00"))]  # fmt: skip
+    products = [CatalogProduct(title="USB-C Dock", references=[ProductReference("shop", "dock")],
+                               price_gross=Decimal("177.31"), price_net=Decimal("149.00"))]  # fmt: skip
 
     summary = push_catalog_csv(products, poll_seconds=0, sleep=lambda s: None)
 

@@ -45,7 +45,7 @@ CART = """
     def get_cart(request):
         return Cart(
             reference="TINY-1",
-            lines=[CartLine(title="Laptop", quantity=1, unit_price=Decimal("999.00"),
+            lines=[CartLine(title="Laptop", quantity=1, unit_price_net=Decimal("999.00"),
                             currency="EUR", product_reference="laptop", tax_rate=Decimal("19"))],
             customer=Customer(email="a@tiny.example", full_name="A Tiny", company_name="Tiny Ltd"),
             shipping_address=Address(line1="Weg 1", city="Berlin", postal_code="10115",

@@ -15,7 +15,7 @@ def get_cart(request):
             CartLine(
                 title=line.product.name,
                 quantity=line.quantity,
-                unit_price=line.product.net_price,  # net, a Decimal
+                unit_price_net=line.product.net_price,  # net, a Decimal
                 tax_rate=line.product.tax_rate,  # percent: the gross price is derived
                 currency="EUR",
                 product_reference=line.product.sku,  # as in the catalog
@@ -37,8 +37,8 @@ def catalog_product(product):
     return CatalogProduct(
         title=product.name,
         references=[product.sku],
-        price=product.gross_price,
-        net_price=product.net_price,
+        price_gross=product.gross_price,
+        price_net=product.net_price,
         tax_rate=product.tax_rate,
     )
 

@@ -17,7 +17,7 @@ SESSION_KEY = "cart"
 REFERENCE_KEY = "cart_reference"
 MAX_QUANTITY = 99
 SHIPPING = Shipping(
-    reference="DHL Standard", net_price=Decimal("4.90"), currency="EUR", tax_rate=Decimal("19")
+    reference="DHL Standard", price_net=Decimal("4.90"), currency="EUR", tax_rate=Decimal("19")
 )
 #: A real shop asks for these at checkout; the demo uses one sample business customer.
 DEMO_CUSTOMER = Customer(
@@ -112,7 +112,7 @@ def get_cart(request: HttpRequest) -> Cart | None:
             CartLine(
                 title=product.title,
                 quantity=quantity,
-                unit_price=product.net_price,
+                unit_price_net=product.net_price,
                 currency="EUR",
                 product_reference=product.sku,
                 tax_rate=product.tax_rate,

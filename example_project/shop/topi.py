@@ -14,8 +14,8 @@ def catalog_product(product: Product) -> CatalogProduct:
     return CatalogProduct(
         title=product.title,
         references=[product.sku],
-        price=product.gross_price,
-        net_price=product.net_price,
+        price_gross=product.gross_price,
+        price_net=product.net_price,
         tax_rate=product.tax_rate,
         is_active=product.is_active,
         manufacturer=product.manufacturer or None,

@@ -83,7 +83,7 @@ def cart(request: HttpRequest) -> HttpResponse:
         messages.info(request, _("Your last cart went to topi; this one is new."))
     chosen = session_cart.lines(request)
     shipping = session_cart.SHIPPING
-    shipping_gross = (shipping.net_price * (1 + shipping.tax_rate / 100)).quantize(CENT)
+    shipping_gross = (shipping.price_net * (1 + shipping.tax_rate / 100)).quantize(CENT)
     return render(
         request,
         "shop/cart.html",
