@@ -117,6 +117,10 @@ class Reconciler:
         )
         return count if isinstance(count, int) else None
 
+    def walk(self, tally: Tally) -> Tally:
+        """Walk topi's list of ``tally.kind`` ("offers" or "orders")."""
+        return (self.offers if tally.kind == "offers" else self.orders)(tally)
+
     def offers(self, tally: Tally) -> Tally:
         """topi's offer list holds whole offers: each row is applied as it is."""
         for row in self.client.iter_offers(page_size=self.page_size, **self.filters()):

@@ -20,23 +20,26 @@ Rules, whatever order and however often payloads arrive:
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from functools import partial
 from typing import Any, Generic, TypeVar
 
 from django.db import IntegrityError, models, transaction
-from django.db.models import Q
 from django.dispatch import Signal
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from django_topi import signals
 from django_topi.conf import topi_settings
 from django_topi.ids import TOPI_ID
-from django_topi.models import Asset, Offer, OfferLine, Order, StatusChange, WebhookEvent
-from django_topi.money import format_money
+from django_topi.models import Asset, Offer, Order, StatusChange, WebhookEvent
+from django_topi.rows import (
+    after_offer_save,
+    items,
+    offer_amount_conflict,
+    refresh_offer,
+    refresh_order,
+)
 from django_topi.states import (
     OFFER_EDGES,
     OFFER_INITIAL,
@@ -367,185 +370,7 @@ def _send(signal: Signal, sender: type[models.Model], **kwargs: Any) -> None:
             logger.error("a django-topi signal receiver failed: %r", receiver, exc_info=response)
 
 
-# -- offers --------------------------------------------------------------------------------------
-
-
-def _datetime(value: Any) -> datetime | None:
-    return parse_datetime(value) if isinstance(value, str) else None
-
-
-def _mapping(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
-
-
-def _object(payload: Payload, key: str) -> dict[str, Any] | None:
-    """``payload[key]`` if it is an object; topi's PHP-era payloads may send ``[]`` for ``{}``."""
-    value = payload.get(key)
-    return dict(value) if isinstance(value, Mapping) else None
-
-
-def _items(payload: Payload, key: str) -> list[Any] | None:
-    """``payload[key]`` if it is a non-empty list: an offer or order always has lines/assets,
-    so an empty list means the sender left them out (as slim webhook bodies do)."""
-    value = payload.get(key)
-    return list(value) if isinstance(value, list) and value else None
-
-
-def _customer_columns(instance: Record, customer: Mapping[str, Any]) -> None:
-    company = customer.get("company")
-    instance.company_name = (
-        str(company.get("name") or "")[:255] if isinstance(company, Mapping) else ""
-    )
-    instance.email = str(customer.get("email") or "")[:254]
-
-
-def _refresh_offer(offer: Offer, payload: Payload) -> None:
-    if payload.get("seller_offer_reference"):
-        offer.seller_offer_reference = str(payload["seller_offer_reference"])
-    if isinstance(payload.get("sales_channel"), str):
-        offer.sales_channel = payload["sales_channel"]
-    if isinstance(payload.get("checkout_redirect_url"), str):
-        offer.checkout_redirect_url = payload["checkout_redirect_url"]
-    if "expires_at" in payload:
-        offer.expires_at = _datetime(payload["expires_at"])
-    if "created_at" in payload:
-        offer.topi_created_at = _datetime(payload["created_at"])
-    for key in ("customer", "shipping_address", "shipping", "metadata"):
-        value = _object(payload, key)
-        if value is not None:
-            setattr(offer, key, value)
-            if key == "customer":
-                _customer_columns(offer, value)
-    lines = _items(payload, "lines")
-    if lines is not None:
-        offer.currency, offer.amount_net, offer.amount_gross = _offer_totals(lines, offer.shipping)
-
-
-def _offer_totals(
-    lines: list[Any], shipping: Mapping[str, Any]
-) -> tuple[str, int | None, int | None]:
-    """(currency, net, gross) of the lines plus shipping, as topi reports them."""
-    prices = [_mapping(_mapping(line).get("price")) for line in lines]
-    shipping_price = _mapping(_mapping(shipping).get("price"))
-    if shipping_price:
-        prices.append(shipping_price)
-    currencies = {str(p.get("currency") or "") for p in prices}
-    currency = currencies.pop() if len(currencies) == 1 else ""
-    return currency, _total(p.get("net") for p in prices), _total(p.get("gross") for p in prices)
-
-
-def _total(values: Iterable[Any]) -> int | None:
-    """The sum, or None unless every value is an int (one unknown amount makes it unknown)."""
-    amounts = list(values)
-    ints = [v for v in amounts if isinstance(v, int) and not isinstance(v, bool)]
-    return sum(ints) if amounts and len(ints) == len(amounts) else None
-
-
-def _after_offer_save(offer: Offer, payload: Payload, previous_raw: Payload) -> None:
-    lines = _items(payload, "lines")
-    if lines is not None and lines != previous_raw.get("lines"):
-        offer.lines.all().delete()
-        OfferLine.objects.bulk_create(_offer_line(offer, i, line) for i, line in enumerate(lines))
-    # An order that arrived before its offer is linked now.
-    match = Q(offer_topi_id=offer.topi_id)
-    if offer.seller_offer_reference:
-        match |= Q(offer_topi_id="", seller_offer_reference=offer.seller_offer_reference)
-    Order.objects.filter(match, offer__isnull=True, environment=offer.environment).update(
-        offer=offer
-    )
-
-
-def _offer_line(offer: Offer, position: int, line: Mapping[str, Any]) -> OfferLine:
-    price = _mapping(line.get("price"))
-    references = line.get("seller_product_references") or [line.get("seller_product_reference")]
-    reference = _mapping(references[0])
-    return OfferLine(
-        offer=offer,
-        position=position,
-        topi_line_id=str(line.get("id") or ""),
-        title=str(line.get("title") or "")[:500],
-        subtitle=str(line.get("subtitle") or "")[:500],
-        quantity=int(line.get("quantity") or 0),
-        product_source=str(reference.get("source") or ""),
-        product_reference=str(reference.get("reference") or ""),
-        currency=str(price.get("currency") or ""),
-        price_net=int(price.get("net") or 0),
-        price_gross=price.get("gross") if isinstance(price.get("gross"), int) else None,
-        raw=dict(line),
-    )
-
-
-def _format_amount(minor: int | None, currency: str) -> str:
-    return format_money(minor, currency) or "an unknown amount"
-
-
-def _offer_amount_conflict(offer: Offer) -> str:
-    """An accepted offer must be for what the shop sent: the amount check."""
-    if offer.status != OfferStatus.ACCEPTED or offer.expected_amount_net is None:
-        return ""
-    if offer.amount_net is None:
-        return ""  # topi's payload carried no lines; the next full payload is checked
-    mismatched = (
-        offer.currency != offer.expected_currency
-        or offer.amount_net != offer.expected_amount_net
-        or (
-            offer.expected_amount_gross is not None
-            and offer.amount_gross is not None
-            and offer.amount_gross != offer.expected_amount_gross
-        )
-    )
-    if not mismatched:
-        return ""
-    return (
-        f"topi accepted {_format_amount(offer.amount_net, offer.currency)} net "
-        f"({_format_amount(offer.amount_gross, offer.currency)} gross), but the shop sent "
-        f"{_format_amount(offer.expected_amount_net, offer.expected_currency)} net "
-        f"({_format_amount(offer.expected_amount_gross, offer.expected_currency)} gross)."
-    )
-
-
-# -- orders --------------------------------------------------------------------------------------
-
-
-def _refresh_order(order: Order, payload: Payload) -> None:
-    if payload.get("seller_offer_reference"):
-        order.seller_offer_reference = str(payload["seller_offer_reference"])
-    if isinstance(payload.get("offer_id"), str):
-        order.offer_topi_id = payload["offer_id"]
-    if "created_at" in payload:
-        order.topi_created_at = _datetime(payload["created_at"])
-    if "canceled_at" in payload:
-        order.canceled_at = _datetime(payload["canceled_at"])
-    # topi's spec names it customer_info; some payloads say customer.
-    customer = _object(payload, "customer_info") or _object(payload, "customer")
-    if customer is not None:
-        order.customer = customer
-        _customer_columns(order, customer)
-    for key in ("shipping_address", "shipping_info", "metadata"):
-        value = _object(payload, key)
-        if value is not None:
-            setattr(order, key, value)
-    lines = _items(payload, "order_lines")
-    if lines is not None:
-        order.order_lines = lines
-    if isinstance(payload.get("tracking_urls"), list):
-        order.tracking_urls = [str(url) for url in payload["tracking_urls"]]
-    if order.offer_id is None:
-        order.offer = _offer_for(order)
-
-
-def _offer_for(order: Order) -> Offer | None:
-    offers = Offer.objects.filter(environment=order.environment)
-    if order.offer_topi_id:
-        return offers.filter(topi_id=order.offer_topi_id).first()
-    if order.seller_offer_reference:
-        return (
-            offers.filter(seller_offer_reference=order.seller_offer_reference)
-            .order_by("-created_at", "-pk")
-            .first()
-        )
-    return None
-
+# -- assets: a unit's status is a status too, so it is written here ---------------------------
 
 ASSET_FIELDS = ["order", "product_id", "title", "status", "serial_number", "tracking_url",
                 "product_references", "raw"]  # fmt: skip
@@ -553,7 +378,7 @@ ASSET_FIELDS = ["order", "product_id", "title", "status", "serial_number", "trac
 
 def _after_order_save(order: Order, payload: Payload, previous_raw: Payload) -> None:
     """Upsert the order's assets in a fixed number of queries, however many units it has."""
-    assets = _items(payload, "assets")
+    assets = items(payload, "assets")
     if assets is None or assets == previous_raw.get("assets"):
         return
     incoming = {
@@ -590,9 +415,9 @@ OFFER = _Kind(
     initial=OFFER_INITIAL,
     aliases=OFFER_STATUS_ALIASES,
     reportable=REPORTED_OFFER_STATUSES,
-    refresh=_refresh_offer,
-    after_save=_after_offer_save,
-    check=_offer_amount_conflict,
+    refresh=refresh_offer,
+    after_save=after_offer_save,
+    check=offer_amount_conflict,
     changed_signal=signals.offer_status_changed,
     conflict_signal=signals.offer_conflict,
     target_signals={
@@ -608,7 +433,7 @@ ORDER = _Kind(
     initial=ORDER_INITIAL,
     aliases=ORDER_STATUS_ALIASES,
     reportable=REPORTED_ORDER_STATUSES,
-    refresh=_refresh_order,
+    refresh=refresh_order,
     after_save=_after_order_save,
     check=_no_conflict,
     changed_signal=signals.order_status_changed,

@@ -24,8 +24,7 @@ def reconcile(kind: str = "all", since: str | None = None, full: bool = False) -
     reconciler = Reconciler(since=since, full=full)
     counts: dict[str, Any] = {}
     for name in KINDS if kind == "all" else (kind,):
-        tally = Tally(name)
-        (reconciler.offers if name == "offers" else reconciler.orders)(tally)
+        tally = reconciler.walk(Tally(name))
         counts[name] = {key: value for key, value in asdict(tally).items() if key != "kind"}
     return counts
 

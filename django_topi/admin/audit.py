@@ -12,23 +12,14 @@ from django.utils.translation import gettext_lazy as _
 
 from django_topi.admin.base import ReadOnlyModelAdmin
 from django_topi.admin.display import json_column, pretty_body
-from django_topi.admin.inlines import TIMELINE_FIELDS
+from django_topi.admin.inlines import STEP_FIELDS, TIMELINE_FIELDS
 from django_topi.models import Shipment, StatusChange, WebhookEvent
 from django_topi.webhooks.processing import reprocess
 
 
 @admin.register(StatusChange)
 class StatusChangeAdmin(ReadOnlyModelAdmin):
-    list_display = (
-        "created_at",
-        "subject",
-        "source",
-        "target",
-        "transition",
-        "origin",
-        "user",
-        "webhook_event",
-    )
+    list_display = ("created_at", "subject", *STEP_FIELDS)
     list_select_related = ("offer", "order", "user", "webhook_event")
     list_filter = ("origin", "target")
     search_fields = (
@@ -79,33 +70,16 @@ class ShipmentAdmin(ReadOnlyModelAdmin):
 
 @admin.register(WebhookEvent)
 class WebhookEventAdmin(ReadOnlyModelAdmin):
-    list_display = (
-        "received_at",
-        "kind",
-        "topi_id",
-        "reported_status",
-        "verification",
-        "status",
-        "attempts",
-    )
+    #: What a delivery is and what became of it, in the list and atop its page.
+    summary_fields = ("received_at", "kind", "topi_id", "reported_status", "verification", "status")
+    list_display = (*summary_fields, "attempts")
     list_filter = ("kind", "status", "verification")
     search_fields = ("topi_id", "svix_id")
     date_hierarchy = "received_at"
     fieldsets = (
         (
             None,
-            {
-                "fields": (
-                    "received_at",
-                    "kind",
-                    "topi_id",
-                    "reported_status",
-                    "verification",
-                    "status",
-                    "attempts",
-                    "processed_at",
-                )
-            },
+            {"fields": (*summary_fields, "attempts", "processed_at")},
         ),
         (_("Error"), {"fields": ("error", "traceback_text")}),
         (

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from django_topi.fulfilment import dashboard_url
 from django_topi.models import Offer, Order
+from django_topi.money import format_money
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -41,6 +42,20 @@ def json_column(name: str, description: StrOrPromise) -> Callable[[Any, Model], 
     @admin.display(description=description)
     def show(model_admin: Any, obj: Model) -> SafeString:
         return pretty_json(getattr(obj, name))
+
+    return show
+
+
+def money_column(
+    amount: str, currency: str, description: StrOrPromise
+) -> Callable[[Any, Model], str]:
+    """A read-only admin field that shows the minor units in field ``amount`` as money in the
+    currency of field ``currency`` (the admin's empty value when unknown)."""
+
+    @admin.display(description=description)
+    def show(model_admin: Any, obj: Model) -> str:
+        shown = format_money(getattr(obj, amount), getattr(obj, currency))
+        return shown or str(model_admin.get_empty_value_display())
 
     return show
 

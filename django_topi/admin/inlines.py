@@ -2,27 +2,18 @@
 
 from __future__ import annotations
 
-from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from django_topi.admin.base import ReadOnlyTabularInline
-from django_topi.admin.display import json_column
+from django_topi.admin.display import json_column, money_column
 from django_topi.models import Asset, OfferLine, Shipment, StatusChange
-from django_topi.money import format_money
 
+#: What a step of a timeline is, in the list of all steps.
+STEP_FIELDS = ("source", "target", "transition", "origin", "user", "webhook_event")
 #: What a step of a timeline shows, in the inline and on its own page.
-TIMELINE_FIELDS = (
-    "source",
-    "target",
-    "transition",
-    "origin",
-    "user",
-    "webhook_event",
-    "note",
-    "created_at",
-)
+TIMELINE_FIELDS = (*STEP_FIELDS, "note", "created_at")
 
 
 class StatusChangeInline(ReadOnlyTabularInline):
@@ -40,12 +31,7 @@ class StatusChangeInline(ReadOnlyTabularInline):
 class OfferLineInline(ReadOnlyTabularInline):
     model = OfferLine
     fields = (
-        "position",
-        "title",
-        "subtitle",
-        "quantity",
-        "product_source",
-        "product_reference",
+        *OfferLine.DESCRIPTION,
         "line_net",
         "line_gross",
         "topi_line_id",
@@ -53,13 +39,8 @@ class OfferLineInline(ReadOnlyTabularInline):
     # By position only: the model's ordering by ``offer`` would join the offer for nothing.
     ordering = ("position",)
 
-    @admin.display(description=_("line total net"))
-    def line_net(self, line: OfferLine) -> str:
-        return format_money(line.price_net, line.currency) or self.get_empty_value_display()
-
-    @admin.display(description=_("line total gross"))
-    def line_gross(self, line: OfferLine) -> str:
-        return format_money(line.price_gross, line.currency) or self.get_empty_value_display()
+    line_net = money_column("price_net", "currency", _("line total net"))
+    line_gross = money_column("price_gross", "currency", _("line total gross"))
 
 
 class AssetInline(ReadOnlyTabularInline):
@@ -87,4 +68,5 @@ class ShipmentInline(ReadOnlyTabularInline):
     serial_numbers_json = json_column("serial_numbers", _("serial numbers"))
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Shipment]:
-        return super().get_queryset(request).select_related("created_by")
+        # The order too: the change link's title is ``str(shipment)``, which names it.
+        return super().get_queryset(request).select_related("created_by", "order")

@@ -7,7 +7,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from django_topi.admin.actions import TopiActionsAdmin
-from django_topi.admin.display import dashboard_link, json_column
+from django_topi.admin.display import dashboard_link, json_column, money_column
 from django_topi.admin.inlines import (
     AssetInline,
     OfferLineInline,
@@ -24,39 +24,24 @@ DRAFT_HELP = _(
 )
 
 
+#: What each list of offers or orders starts and ends with.
+LIST_HEAD = ("seller_offer_reference", "topi_id", "status_column", "environment")
+LIST_TAIL = ("conflict_flag", "dashboard", "created_at")
+#: What each offer or order page starts with: who it is at topi and where it stands.
+IDENTITY = ("seller_offer_reference", "topi_id", "status_explained", "environment")
+CONFLICT = ("conflict_display", "conflict_at")
+
+
 @admin.register(Offer)
 class OfferAdmin(TopiActionsAdmin):
     status_notes = {OfferStatus.DRAFT.value: DRAFT_HELP}
 
-    list_display = (
-        "seller_offer_reference",
-        "topi_id",
-        "status_column",
-        "environment",
-        "company_name",
-        "email",
-        "total",
-        "conflict_flag",
-        "dashboard",
-        "created_at",
-    )
+    list_display = (*LIST_HEAD, "company_name", "email", "total", *LIST_TAIL)
     inlines = (OfferLineInline, StatusChangeInline)
     fieldsets = (
         (
             None,
-            {
-                "fields": (
-                    "seller_offer_reference",
-                    "topi_id",
-                    "status_explained",
-                    "environment",
-                    "dashboard",
-                    "conflict_display",
-                    "conflict_at",
-                    "failure_reason",
-                    "failure_code",
-                )
-            },
+            {"fields": (*IDENTITY, "dashboard", *CONFLICT, "failure_reason", "failure_code")},
         ),
         (
             _("Customer"),
@@ -105,43 +90,19 @@ class OfferAdmin(TopiActionsAdmin):
             }
         return format_money(offer.amount_gross, offer.currency)
 
-    @admin.display(description=_("total net (as topi reports it)"))
-    def total_net(self, offer: Offer) -> str:
-        return format_money(offer.amount_net, offer.currency) or self.get_empty_value_display()
-
-    @admin.display(description=_("total gross (as topi reports it)"))
-    def total_gross(self, offer: Offer) -> str:
-        return format_money(offer.amount_gross, offer.currency) or self.get_empty_value_display()
-
-    @admin.display(description=_("total net the shop sent"))
-    def expected_total_net(self, offer: Offer) -> str:
-        return (
-            format_money(offer.expected_amount_net, offer.expected_currency)
-            or self.get_empty_value_display()
-        )
-
-    @admin.display(description=_("total gross the shop sent"))
-    def expected_total_gross(self, offer: Offer) -> str:
-        return (
-            format_money(offer.expected_amount_gross, offer.expected_currency)
-            or self.get_empty_value_display()
-        )
+    total_net = money_column("amount_net", "currency", _("total net (as topi reports it)"))
+    total_gross = money_column("amount_gross", "currency", _("total gross (as topi reports it)"))
+    expected_total_net = money_column(
+        "expected_amount_net", "expected_currency", _("total net the shop sent")
+    )
+    expected_total_gross = money_column(
+        "expected_amount_gross", "expected_currency", _("total gross the shop sent")
+    )
 
 
 @admin.register(Order)
 class OrderAdmin(TopiActionsAdmin):
-    list_display = (
-        "seller_offer_reference",
-        "topi_id",
-        "status_column",
-        "environment",
-        "offer_link",
-        "company_name",
-        "email",
-        "conflict_flag",
-        "dashboard",
-        "created_at",
-    )
+    list_display = (*LIST_HEAD, "offer_link", "company_name", "email", *LIST_TAIL)
     list_select_related = ("offer",)
     inlines = (AssetInline, ShipmentInline, StatusChangeInline)
     fieldsets = (
@@ -149,16 +110,12 @@ class OrderAdmin(TopiActionsAdmin):
             None,
             {
                 "fields": (
-                    "seller_offer_reference",
-                    "topi_id",
-                    "status_explained",
-                    "environment",
+                    *IDENTITY,
                     "offer",
                     "offer_topi_id",
                     "dashboard",
                     "rejection_reason",
-                    "conflict_display",
-                    "conflict_at",
+                    *CONFLICT,
                 )
             },
         ),

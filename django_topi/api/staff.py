@@ -267,48 +267,55 @@ def filtered(queryset: QuerySet[Any], params: Any, statuses: list[str]) -> Query
     return queryset
 
 
-class OrderListView(StaffView, generics.ListAPIView[Order]):
+class StaffListView(StaffView, generics.ListAPIView[Any]):
+    """Rows newest first, filtered by ``statuses``, environment, date and reference."""
+
+    pagination_class = StaffPagination
+    statuses: ClassVar[list[str]] = []
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.schema = ListSchema(cls.statuses)
+
+    def get_queryset(self) -> QuerySet[Any]:
+        return filtered(super().get_queryset(), self.request.query_params, self.statuses)
+
+
+class StaffDetailView(StaffView, generics.RetrieveAPIView[Any]):
+    lookup_field = "topi_id"
+    schema = DetailSchema()
+
+
+class OrderListView(StaffListView):
     """Orders, newest first, filtered by status, environment, date and reference."""
 
     queryset = Order.objects.order_by("-created_at", "-pk")
     serializer_class = StaffOrderSerializer
-    pagination_class = StaffPagination
-    schema = ListSchema(list(OrderStatus.values))
-
-    def get_queryset(self) -> QuerySet[Order]:
-        return filtered(super().get_queryset(), self.request.query_params, list(OrderStatus.values))
+    statuses = list(OrderStatus.values)
 
 
-class OrderDetailView(StaffView, generics.RetrieveAPIView[Order]):
+class OrderDetailView(StaffDetailView):
     """One order with its units, shipments and status timeline."""
 
     queryset = Order.objects.select_related("offer").prefetch_related(
         "assets", "shipments__created_by", "status_changes__user"
     )
     serializer_class = StaffOrderDetailSerializer
-    lookup_field = "topi_id"
-    schema = DetailSchema()
 
 
-class OfferListView(StaffView, generics.ListAPIView[Offer]):
+class OfferListView(StaffListView):
     """Offers, newest first, filtered by status, environment, date and reference."""
 
     queryset = Offer.objects.order_by("-created_at", "-pk")
     serializer_class = StaffOfferSerializer
-    pagination_class = StaffPagination
-    schema = ListSchema(list(OfferStatus.values))
-
-    def get_queryset(self) -> QuerySet[Offer]:
-        return filtered(super().get_queryset(), self.request.query_params, list(OfferStatus.values))
+    statuses = list(OfferStatus.values)
 
 
-class OfferDetailView(StaffView, generics.RetrieveAPIView[Offer]):
+class OfferDetailView(StaffDetailView):
     """One offer with its lines, orders and status timeline."""
 
     queryset = Offer.objects.prefetch_related("lines", "orders", "status_changes__user")
     serializer_class = StaffOfferDetailSerializer
-    lookup_field = "topi_id"
-    schema = DetailSchema()
 
 
 # -- actions: one endpoint per staff operation of the registry ------------------------------------

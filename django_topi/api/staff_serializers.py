@@ -58,6 +58,11 @@ class ShipmentSerializer(serializers.ModelSerializer[Shipment]):
         return shipment.created_by.get_username() if shipment.created_by is not None else None
 
 
+#: What each offer and order says first and last: who it is at topi, and when.
+HEAD = ["topi_id", "reference", "status", "environment"]
+TAIL = ["topi_created_at", "created_at", "updated_at"]
+
+
 class StaffOrderSerializer(serializers.ModelSerializer[Order]):
     """An order in a list: what the row holds, no related rows."""
 
@@ -66,19 +71,7 @@ class StaffOrderSerializer(serializers.ModelSerializer[Order]):
 
     class Meta:
         model = Order
-        fields = [
-            "topi_id",
-            "reference",
-            "status",
-            "environment",
-            "offer_id",
-            "company_name",
-            "email",
-            "conflict",
-            "topi_created_at",
-            "created_at",
-            "updated_at",
-        ]
+        fields = [*HEAD, "offer_id", "company_name", "email", "conflict", *TAIL]
         read_only_fields = fields
 
 
@@ -121,10 +114,7 @@ class StaffOfferSerializer(serializers.ModelSerializer[Offer]):
     class Meta:
         model = Offer
         fields = [
-            "topi_id",
-            "reference",
-            "status",
-            "environment",
+            *HEAD,
             "company_name",
             "email",
             "currency",
@@ -137,9 +127,7 @@ class StaffOfferSerializer(serializers.ModelSerializer[Offer]):
             "conflict",
             "failure_code",
             "failure_reason",
-            "topi_created_at",
-            "created_at",
-            "updated_at",
+            *TAIL,
         ]
         read_only_fields = fields
 
@@ -148,12 +136,7 @@ class OfferLineSerializer(serializers.ModelSerializer[OfferLine]):
     class Meta:
         model = OfferLine
         fields = [
-            "position",
-            "title",
-            "subtitle",
-            "quantity",
-            "product_source",
-            "product_reference",
+            *OfferLine.DESCRIPTION,
             "currency",
             "price_net",
             "price_gross",

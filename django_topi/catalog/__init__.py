@@ -16,9 +16,6 @@ importable from here too.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
-
 from django_topi.catalog.csv_job import (
     CSV_COLUMNS,
     CSV_FINAL_STATUSES,
@@ -29,7 +26,21 @@ from django_topi.catalog.csv_job import (
     write_catalog_csv,
 )
 from django_topi.catalog.push import MAX_SAMPLES, CatalogSummary, Rejection, push_catalog
+from django_topi.catalog.support import ProductSupport, check_products
 from django_topi.money import format_price
+from django_topi.pricing import (
+    CACHE_PREFIX,
+    REQUEST_MEMO,
+    UNAVAILABLE_KEY,
+    UNAVAILABLE_SECONDS,
+    CartRentalOverview,
+    RentalPrice,
+    RentalPrices,
+    cart_rental_overview,
+    overview_request,
+    prefetch_rental_prices,
+    rental_price,
+)
 from django_topi.products import (
     MAX_DESCRIPTION_LENGTH,
     PRODUCT_TYPES,
@@ -39,44 +50,6 @@ from django_topi.products import (
     as_catalog_product,
     catalog_products,
 )
-
-if TYPE_CHECKING:
-    from django_topi.catalog.support import ProductSupport, check_products
-    from django_topi.pricing import (
-        CACHE_PREFIX,
-        REQUEST_MEMO,
-        UNAVAILABLE_KEY,
-        UNAVAILABLE_SECONDS,
-        CartRentalOverview,
-        RentalPrice,
-        RentalPrices,
-        cart_rental_overview,
-        overview_request,
-        prefetch_rental_prices,
-        rental_price,
-    )
-
-#: Names from modules that import ``django_topi.catalog`` themselves: loaded on first use.
-_LATER = {
-    "ProductSupport": "django_topi.catalog.support",
-    "check_products": "django_topi.catalog.support",
-    **dict.fromkeys(
-        (
-            "CACHE_PREFIX",
-            "REQUEST_MEMO",
-            "UNAVAILABLE_KEY",
-            "UNAVAILABLE_SECONDS",
-            "CartRentalOverview",
-            "RentalPrice",
-            "RentalPrices",
-            "cart_rental_overview",
-            "overview_request",
-            "prefetch_rental_prices",
-            "rental_price",
-        ),
-        "django_topi.pricing",
-    ),
-}
 
 __all__ = [
     "CACHE_PREFIX",
@@ -112,9 +85,3 @@ __all__ = [
     "rental_price",
     "write_catalog_csv",
 ]
-
-
-def __getattr__(name: str) -> Any:
-    if name in _LATER:
-        return getattr(importlib.import_module(_LATER[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

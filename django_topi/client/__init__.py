@@ -1,6 +1,6 @@
 """HTTP client for topi's Seller API: ``TopiClient``, ``get_client()`` and the error classes."""
 
-from django_topi.client.client import TopiClient, get_client, mount, unmount
+from django_topi.client.client import TopiClient, get_client
 from django_topi.client.errors import (
     TopiAPIError,
     TopiAuthError,
@@ -11,6 +11,7 @@ from django_topi.client.errors import (
     TopiUnavailable,
     TopiUnprocessable,
 )
+from django_topi.client.transport import mount, unmount
 from django_topi.ids import TOPI_ID
 
 __all__ = [

@@ -268,38 +268,34 @@ def after_refusal(
         ) from exc
     if action is not None and fresh.status == action.target:
         return Outcome(fresh, str(action.already) % {"name": name_of(fresh)}, already=True)
-    sentence = wording.refused_now
-    if action is REJECT and fresh.status in TOO_LATE_TO_REJECT:
-        sentence = REJECT_TOO_LATE_AT_TOPI
-    raise FulfilmentError(
-        INVALID_STATUS,
-        str(sentence)
-        % {
-            "name": noun(fresh),
-            "status": fresh.get_status_display(),
-            "topi": words,
-            "support": TOPI_SUPPORT,
-        },
-        instance=fresh,
-    ) from exc
+    raise refusal(
+        INVALID_STATUS, wording.refused_now, REJECT_TOO_LATE_AT_TOPI, fresh, action,
+        name=noun(fresh), topi=words,
+    ) from exc  # fmt: skip
 
 
 def invalid_state(instance: Offer | Order, action: Action) -> FulfilmentError:
     allowed = [label(instance, status) for status in sources_of(action.edges, action.transition)]
-    sentence = action.words.not_allowed
+    return refusal(
+        INVALID_STATE, action.words.not_allowed, REJECT_TOO_LATE_HERE, instance, action,
+        name=name_of(instance), allowed=_(" or ").join(allowed),
+    )  # fmt: skip
+
+
+def refusal(
+    code: str,
+    sentence: Any,
+    too_late_to_reject: Any,
+    instance: Offer | Order,
+    action: Action | None,
+    **words: Any,
+) -> FulfilmentError:
+    """The error that says why ``action`` cannot be done in the instance's status; a reject
+    that comes too late says so, with whom to ask."""
     if action is REJECT and instance.status in TOO_LATE_TO_REJECT:
-        sentence = REJECT_TOO_LATE_HERE
-    return FulfilmentError(
-        INVALID_STATE,
-        str(sentence)
-        % {
-            "name": name_of(instance),
-            "status": instance.get_status_display(),
-            "allowed": _(" or ").join(allowed),
-            "support": TOPI_SUPPORT,
-        },
-        instance=instance,
-    )
+        sentence = too_late_to_reject
+    values = {"status": instance.get_status_display(), "support": TOPI_SUPPORT, **words}
+    return FulfilmentError(code, str(sentence) % values, instance=instance)
 
 
 def fetch(instance: R, user: Any, origin: str) -> SyncResult[R]:

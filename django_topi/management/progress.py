@@ -9,10 +9,18 @@ logs stay readable and short.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from types import TracebackType
+from typing import Any
 
 from django.core.management.base import OutputWrapper
+
+
+def wanted(options: Mapping[str, Any]) -> bool:
+    """Whether a command's options ask for a progress line (verbosity above 0, no
+    ``--no-progress``)."""
+    return bool(options["verbosity"] > 0 and not options.get("no_progress"))
+
 
 #: Rows between two plain lines when the total is unknown and the output is not a terminal.
 DEFAULT_EVERY = 1000

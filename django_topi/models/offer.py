@@ -133,6 +133,16 @@ class Offer(ConcurrentTransitionMixin, TopiRecord):
 class OfferLine(models.Model):
     """A line of an offer, as the shop sent it and then as topi returned it."""
 
+    #: What a line says of its product, wherever a line is shown.
+    DESCRIPTION = (
+        "position",
+        "title",
+        "subtitle",
+        "quantity",
+        "product_source",
+        "product_reference",
+    )
+
     offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="lines")
     position = models.PositiveIntegerField(_("position"))
     topi_line_id = models.CharField(_("topi line id"), max_length=64, blank=True)

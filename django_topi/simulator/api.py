@@ -6,21 +6,19 @@ checked as the spec describes them (``validation.py``) and business rules answer
 
 from __future__ import annotations
 
-import csv
-import io
 import json
-from collections.abc import Callable, Iterable
-from decimal import Decimal, InvalidOperation
+from collections.abc import Callable
 from typing import Any
 
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404
 from django.utils import translation
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.csrf import csrf_exempt
 
-from django_topi.simulator import auth, delivery, lifecycle, payloads, pricing, validation
+from django_topi.money import gross_from_net
+from django_topi.simulator import auth, catalog, delivery, lifecycle, payloads, pricing, validation
+from django_topi.simulator.catalog import base_url
 from django_topi.simulator.conf import simulator_settings
 from django_topi.simulator.errors import (
     ApiError,
@@ -30,12 +28,9 @@ from django_topi.simulator.errors import (
     unprocessable,
 )
 from django_topi.simulator.models import (
-    SimImportJob,
     SimOffer,
     SimOrder,
-    SimProduct,
     SimShippingMethod,
-    new_id,
 )
 
 Handler = Callable[..., Any]
@@ -81,13 +76,6 @@ def _json(request: HttpRequest) -> Any:
         raise bad_request("the body is not JSON") from None
 
 
-def base_url(request: HttpRequest) -> str:
-    """The simulator's own address as this request reached it (everything before ``/v1/``)."""
-    path = request.path
-    prefix = path[: path.index("/v1/")] if "/v1/" in path else ""
-    return request.build_absolute_uri(prefix or "/").rstrip("/")
-
-
 def _offer(topi_id: str) -> SimOffer:
     offer = SimOffer.objects.filter(topi_id=topi_id).first()
     if offer is None:
@@ -129,7 +117,7 @@ def validate_offer(request: HttpRequest, body: Any) -> Any:
             "instead_of_amount": {
                 "currency": currency,
                 "net": net,
-                "gross": pricing.with_tax(net, 1900),
+                "gross": gross_from_net(net, 1900),
             },
             "total_amount": money,
         }
@@ -262,235 +250,6 @@ def create_shipping_method(request: HttpRequest, body: Any) -> tuple[int, Any]:
     return 201, payloads.shipping_method(method)
 
 
-# -- catalog -------------------------------------------------------------------------------------
-
-
-def import_catalog(request: HttpRequest, body: Any) -> Any:
-    checked = validation.validate(validation.IMPORT, body)
-    products = checked["products"]
-    limit = simulator_settings.CATALOG_BATCH_LIMIT
-    if len(products) > limit:
-        raise ApiError(413, "TooManyProducts", f"at most {limit} products per import")
-    for product in products:
-        _store_product(product)
-    return {
-        "id": new_id(),
-        "status": "completed",
-        "summary": {
-            "total_products": len(products),
-            "total_products_imported": len(products),
-            "total_products_rejected": 0,
-            "sample_products_rejected": [],
-        },
-    }
-
-
-def _store_product(product: dict[str, Any]) -> None:
-    price = product["price"]
-    for ref in product["seller_product_references"]:
-        SimProduct.objects.update_or_create(
-            source=ref["source"],
-            reference=ref["reference"],
-            defaults={
-                "title": product["title"],
-                "subtitle": product.get("subtitle") or "",
-                "product_type": product.get("seller_product_type") or "hardware",
-                "is_active": product["is_active"],
-                "currency": price["currency"],
-                "price_net": price["net"],
-                "price_gross": price["gross"],
-                "tax_rate": price.get("tax_rate", _tax_rate(price["net"], price["gross"])),
-            },
-        )
-
-
-def _tax_rate(net: int, gross: int) -> int:
-    return round((gross - net) * 10000 / net) if net else 0
-
-
-def create_import(request: HttpRequest, body: Any) -> tuple[int, Any]:
-    checked = validation.validate(validation.CREATE_IMPORT, body or {})
-    root = base_url(request)
-    job = SimImportJob.objects.create(
-        filename=checked.get("filename") or "catalog.csv", base_url=root
-    )
-    path = reverse_upload(job)
-    return 201, {"id": job.topi_id, "upload_url": f"{root}{path}"}
-
-
-def reverse_upload(job: SimImportJob) -> str:
-    return f"/uploads/{job.topi_id}/?token={job.upload_token}"
-
-
-def show_import(request: HttpRequest, body: Any, topi_id: str) -> Any:
-    job = SimImportJob.objects.filter(topi_id=topi_id).first()
-    if job is None:
-        raise not_found("import", topi_id)
-    _advance(job)
-    return payloads.import_job(job)
-
-
-def cancel_import(request: HttpRequest, body: Any, topi_id: str) -> HttpResponse:
-    job = SimImportJob.objects.filter(topi_id=topi_id).first()
-    if job is None:
-        raise not_found("import", topi_id)
-    if job.status not in ("pending", "queued", "running"):
-        raise ApiError(422, "invalid_status", f"import {topi_id} is {job.status}")
-    job.status = "cancelled"
-    job.save()
-    return HttpResponse(status=200)
-
-
-def _advance(job: SimImportJob) -> None:
-    """An uploaded job moves on one step per poll: queued, running, ingested, completed."""
-    steps = {"queued": "running", "running": "ingested", "ingested": "completed"}
-    if job.status == "running":
-        _ingest(job)
-    if job.status in steps and job.status != "failed":
-        job.status = steps[job.status]
-        job.save()
-
-
-def _ingest(job: SimImportJob) -> None:
-    reader = csv.DictReader(io.StringIO(job.content))
-    for row in reader:
-        job.processed += 1
-        try:
-            net = _minor(row.get("price_net", ""))
-            gross = _minor(row.get("price_gross", ""))
-            _store_product(
-                {
-                    "title": row["title"],
-                    "subtitle": row.get("subtitle") or "",
-                    "seller_product_type": row.get("seller_product_type") or "hardware",
-                    "is_active": (row.get("is_active") or "true").lower() in ("true", "1", "yes"),
-                    "price": {"currency": row.get("currency") or "EUR", "net": net, "gross": gross},
-                    "seller_product_references": [
-                        {"source": row["reference_source"], "reference": row["reference"]}
-                    ],
-                }
-            )
-        except (KeyError, InvalidOperation, ValueError):
-            job.failed += 1
-        else:
-            job.succeeded += 1
-
-
-def _minor(value: str) -> int:
-    return int((Decimal(value) * 100).to_integral_value())
-
-
-@csrf_exempt
-def upload(request: HttpRequest, topi_id: str) -> HttpResponse:
-    """The job's pre-signed upload URL: ``PUT`` the CSV (storage, not the Seller API)."""
-    job = get_object_or_404(SimImportJob, topi_id=topi_id)
-    if request.method != "PUT" or request.GET.get("token") != job.upload_token:
-        return HttpResponse(status=403)
-    if job.status != "pending":
-        return HttpResponse(status=409)
-    job.content = request.body.decode("utf-8", errors="replace")
-    job.status = "queued"
-    job.save()
-    return HttpResponse(status=200)
-
-
-def _known(refs: Iterable[dict[str, str]]) -> dict[tuple[str, str], SimProduct]:
-    """The catalog's products for these references, by (source, reference)."""
-    keys = {(ref["source"], ref["reference"]) for ref in refs}
-    return {(p.source, p.reference): p for p in lifecycle.catalog_products(keys)}
-
-
-def check_supported(request: HttpRequest, body: Any) -> Any:
-    checked = validation.validate(validation.CHECK_SUPPORTED, body)
-    refs = checked["seller_product_references"]
-    known = _known(refs)
-    products = []
-    for ref in refs:
-        product = known.get((ref["source"], ref["reference"]))
-        supported = product is not None and product.is_active
-        products.append(
-            {
-                "id": product.topi_id if product else new_id(),
-                "seller_product_reference": payloads.reference(ref["source"], ref["reference"]),
-                "is_supported": supported,
-                "available_contract_terms": {
-                    "can_rent": supported,
-                    "can_pay_now": supported,
-                    **({"rent": {"duration": pricing.TERMS[-1]}} if supported else {}),
-                },
-            }
-        )
-    return {"products": products}
-
-
-def rental_overview(request: HttpRequest, body: Any) -> Any:
-    checked = validation.validate(validation.RENTAL_OVERVIEW, body)
-    items = checked["products"]
-    known = _known(item["seller_product_reference"] for item in items)
-    rows, totals, currency = [], [], "EUR"
-    for item in items:
-        ref = item["seller_product_reference"]
-        product = known.get((ref["source"], ref["reference"]))
-        row: dict[str, Any] = {
-            "seller_product_reference": payloads.reference(ref["source"], ref["reference"]),
-            "quantity": item["quantity"],
-            "has_rental_terms": product is not None and product.is_active,
-            "can_checkout": product is not None and product.is_active,
-        }
-        if product is not None and product.is_active:
-            currency = product.currency
-            terms = payloads.rental_terms(product)
-            cheapest = min(int(t["monthly_amount"]["net"]) for t in terms)
-            total = cheapest * item["quantity"]
-            totals.append(total)
-            row.update(
-                currency=currency,
-                available_rental_terms=[
-                    {k: t[k] for k in ("duration", "monthly_amount")} for t in terms
-                ],
-                total_rental_amount=total,
-                summary=pricing.summary(cheapest, currency),
-            )
-        rows.append(row)
-    can_checkout = bool(rows) and all(row["can_checkout"] for row in rows)
-    answer: dict[str, Any] = {
-        "can_checkout": can_checkout,
-        "currency": currency,
-        "product_prices": rows,
-    }
-    if can_checkout:
-        answer["total_rental_amount"] = sum(totals)
-        answer["total_rental_summary"] = pricing.summary(sum(totals), currency)
-    return answer
-
-
-def recommended_prices(request: HttpRequest, body: Any) -> Any:
-    checked = validation.validate(validation.RECOMMENDED_PRICES, body)
-    asked = checked["pricing_requests"]
-    known = _known(item["seller_product_reference"] for item in asked)
-    answers = []
-    for item in asked:
-        ref = item["seller_product_reference"]
-        product = known.get((ref["source"], ref["reference"]))
-        row: dict[str, Any] = {
-            "seller_product_reference": payloads.reference(ref["source"], ref["reference"]),
-            "has_rental_terms": product is not None and product.is_active,
-        }
-        if product is not None and product.is_active:
-            months = pricing.TERMS[-1]
-            amount = pricing.monthly_amount(
-                product.price_net, months, product.currency, product.tax_rate
-            )
-            row.update(
-                currency=product.currency,
-                monthly_rental_amount=amount["net"],
-                monthly_rental_terms={"duration": months, "monthly_amount": amount},
-                summary=pricing.summary(int(amount["net"]), product.currency),
-            )
-        answers.append(row)
-    return answers
-
-
 # -- the URL table -------------------------------------------------------------------------------
 
 offers = endpoint(post=create_offer)
@@ -507,9 +266,9 @@ order_reject = endpoint(post=order_action(lifecycle.reject))
 shipment = endpoint(post=create_shipment)
 shipping_methods = endpoint(get=list_shipping_methods)
 shipping_method_create = endpoint(post=create_shipping_method)
-catalog_import = endpoint(post=import_catalog)
-catalog_imports = endpoint(post=create_import)
-catalog_import_job = endpoint(get=show_import, delete=cancel_import)
-catalog_check_supported = endpoint(post=check_supported)
-catalog_rental_overview = endpoint(post=rental_overview)
-catalog_recommended_prices = endpoint(post=recommended_prices)
+catalog_import = endpoint(post=catalog.import_catalog)
+catalog_imports = endpoint(post=catalog.create_import)
+catalog_import_job = endpoint(get=catalog.show_import, delete=catalog.cancel_import)
+catalog_check_supported = endpoint(post=catalog.check_supported)
+catalog_rental_overview = endpoint(post=catalog.rental_overview)
+catalog_recommended_prices = endpoint(post=catalog.recommended_prices)

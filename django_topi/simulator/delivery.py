@@ -18,7 +18,6 @@ import json
 import logging
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -30,7 +29,7 @@ from django.utils import timezone
 
 from django_topi.simulator.conf import simulator_settings
 from django_topi.simulator.models import SimDelivery
-from django_topi.webhooks.verification import sign
+from django_topi.webhooks.verification import new_message_id, signed_headers
 
 logger = logging.getLogger("django_topi.simulator")
 
@@ -71,7 +70,7 @@ def use_transport(transport: Transport) -> Iterator[None]:
 def enqueue(event: str, topi_id: str, payload: dict[str, Any], url: str) -> SimDelivery:
     """Keep a webhook to send; send it now, or wake the worker, as the mode says."""
     delivery = SimDelivery.objects.create(
-        msg_id=f"msg_{uuid.uuid4().hex}",
+        msg_id=new_message_id(),
         event=event,
         topi_id=topi_id,
         url=url,
@@ -100,9 +99,7 @@ def deliver(delivery: SimDelivery) -> SimDelivery:
     else:
         headers = {
             "Content-Type": "application/json",
-            "svix-id": delivery.msg_id,
-            "svix-timestamp": str(timestamp),
-            "svix-signature": sign(secret, delivery.msg_id, timestamp, body),
+            **signed_headers(secret, body, msg_id=delivery.msg_id, timestamp=timestamp),
         }
         try:
             status, answer = _transport(delivery.url, body, headers)

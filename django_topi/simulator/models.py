@@ -56,17 +56,26 @@ class SimShippingMethod(models.Model):
         return self.reference
 
 
-class SimOffer(models.Model):
-    """An offer as topi keeps it: the shop's request, and what topi made of it."""
+class SimRecord(models.Model):
+    """What topi keeps of every offer and order: its id, its status and when it changed."""
 
     topi_id = models.CharField(max_length=36, unique=True, default=new_id)
-    token = models.CharField(max_length=64, default=new_token)
     status = models.CharField(max_length=32, default="created", db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at", "-pk"]
+
+
+class SimOffer(SimRecord):
+    """An offer as topi keeps it: the shop's request, and what topi made of it."""
+
+    token = models.CharField(max_length=64, default=new_token)
     seller_offer_reference = models.CharField(max_length=255, db_index=True)
     sales_channel = models.CharField(max_length=32)
     expires_at = models.DateTimeField()
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    updated_at = models.DateTimeField(auto_now=True)
     #: The createOffer (or edit) body as the shop sent it.
     request = models.JSONField(default=dict)
     #: topi's ``OfferLineResult`` list, priced when the offer was made.
@@ -79,25 +88,15 @@ class SimOffer(models.Model):
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
 
-    class Meta:
-        ordering = ["-created_at", "-pk"]
-
     def __str__(self) -> str:
         return f"{self.seller_offer_reference} ({self.status})"
 
 
-class SimOrder(models.Model):
-    topi_id = models.CharField(max_length=36, unique=True, default=new_id)
+class SimOrder(SimRecord):
     offer = models.OneToOneField(SimOffer, on_delete=models.CASCADE, related_name="order")
-    status = models.CharField(max_length=32, default="created", db_index=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    updated_at = models.DateTimeField(auto_now=True)
     canceled_at = models.DateTimeField(null=True, blank=True)
     metadata = models.JSONField(default=dict)
     tracking_urls = models.JSONField(default=list)
-
-    class Meta:
-        ordering = ["-created_at", "-pk"]
 
     def __str__(self) -> str:
         return f"{self.offer.seller_offer_reference} ({self.status})"

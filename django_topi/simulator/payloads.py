@@ -3,9 +3,11 @@ catalog answers, with every field topi's spec requires."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
+from django_topi.ids import topi_instant
+from django_topi.money import gross_from_net
 from django_topi.simulator import pricing
 from django_topi.simulator.models import (
     SimAsset,
@@ -28,7 +30,7 @@ def instant(moment: datetime | None) -> str | None:
     """RFC 3339 in UTC, whole seconds, as topi writes instants."""
     if moment is None:
         return None
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return topi_instant(moment)
 
 
 def reference(source: str, value: str) -> dict[str, str]:
@@ -65,7 +67,7 @@ def offer_line(line: dict[str, Any], product: SimProduct | None) -> dict[str, An
     price = line["price"]
     tax_rate = product.tax_rate if product is not None else 1900
     net = int(price["net"])
-    gross = int(price.get("gross", pricing.with_tax(net, tax_rate)))
+    gross = int(price.get("gross", gross_from_net(net, tax_rate)))
     currency = str(price["currency"])
     ref = line["seller_product_reference"]
     months = pricing.TERMS[-1]

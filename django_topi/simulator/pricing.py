@@ -13,7 +13,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from django_topi.money import format_price
+from django_topi.money import format_price, gross_from_net
 
 TERMS = (12, 24, 36)
 YEARLY_SURCHARGE = Decimal("0.05")
@@ -25,18 +25,12 @@ def monthly_net(price_net: int, months: int) -> int:
     return int((Decimal(price_net) * factor).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
-def with_tax(net: int, tax_rate: int) -> int:
-    """``net`` plus tax at topi's rate (the percentage times 100)."""
-    gross = Decimal(net) * (10000 + tax_rate) / 10000
-    return int(gross.quantize(Decimal(1), rounding=ROUND_HALF_UP))
-
-
 def monthly_amount(price_net: int, months: int, currency: str, tax_rate: int) -> dict[str, Any]:
     net = monthly_net(price_net, months)
     return {
         "currency": currency,
         "net": net,
-        "gross": with_tax(net, tax_rate),
+        "gross": gross_from_net(net, tax_rate),
         "tax_rate": tax_rate,
     }
 

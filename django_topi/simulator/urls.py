@@ -3,7 +3,7 @@ include("django_topi.simulator.urls"))``, which ``ENVIRONMENT="simulator"`` poin
 
 from django.urls import path
 
-from django_topi.simulator import api, auth, pages
+from django_topi.simulator import api, auth, catalog, pages
 
 app_name = "topi_simulator"
 
@@ -29,7 +29,7 @@ urlpatterns = [
     path("v1/catalog/check-supported", api.catalog_check_supported),
     path("v1/catalog/carts/rental-overview", api.catalog_rental_overview),
     path("v1/catalog/list-recommended-rental-prices", api.catalog_recommended_prices),
-    path("uploads/<str:topi_id>/", api.upload, name="upload"),
+    path("uploads/<str:topi_id>/", catalog.upload, name="upload"),
     path("checkout/<str:topi_id>/", pages.checkout, name="checkout"),
     path("control/", pages.control, name="control"),
     path("deliveries/", pages.deliveries, name="deliveries"),

@@ -12,6 +12,7 @@ import base64
 import hashlib
 import hmac
 import time
+import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -42,6 +43,25 @@ def sign(secret: str, msg_id: str, timestamp: int, body: bytes) -> str:
     content = f"{msg_id}.{timestamp}.".encode() + body
     digest = hmac.new(signing_key(secret), content, hashlib.sha256).digest()
     return "v1," + base64.b64encode(digest).decode()
+
+
+def new_message_id() -> str:
+    """A fresh ``svix-id``, in the ``msg_…`` form topi's deliveries have."""
+    return f"msg_{uuid.uuid4().hex}"
+
+
+def signed_headers(
+    secret: str, body: bytes, *, msg_id: str | None = None, timestamp: int | None = None
+) -> dict[str, str]:
+    """The headers topi sends with ``body``: ``svix-id``, ``svix-timestamp`` and
+    ``svix-signature`` (a new id and the current time unless given)."""
+    msg_id = msg_id or new_message_id()
+    timestamp = int(time.time()) if timestamp is None else timestamp
+    return {
+        "svix-id": msg_id,
+        "svix-timestamp": str(timestamp),
+        "svix-signature": sign(secret, msg_id, timestamp, body),
+    }
 
 
 def read_headers(headers: Mapping[str, str]) -> SignedHeaders:

@@ -15,9 +15,10 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from django_topi.client import TopiAuthError, TopiUnavailable, get_client
+from django_topi.client import get_client
 from django_topi.management.progress import Progress
-from django_topi.reconcile import Reports, due_offers, expire_due_offers, keyset
+from django_topi.management.progress import wanted as progress_wanted
+from django_topi.reconcile import STOPPING, Reports, due_offers, expire_due_offers, keyset
 
 
 class Command(BaseCommand):
@@ -39,7 +40,7 @@ class Command(BaseCommand):
             self.stdout.write(f"{total} offer(s) past their expiry date.")
             return
         outcomes: Counter[str] = Counter()
-        enabled = options["verbosity"] > 0 and not options["no_progress"]
+        enabled = progress_wanted(options)
         with Progress(self.stdout, "offers", total, enabled=enabled) as progress:
 
             def failed(name: str, which: str, reason: str) -> None:
@@ -52,7 +53,7 @@ class Command(BaseCommand):
                     reports=Reports(row=progress.advance, failed=failed),
                     outcomes=outcomes,
                 )
-            except (TopiUnavailable, TopiAuthError) as exc:
+            except STOPPING as exc:
                 progress.clear()
                 self.write_summary(outcomes)
                 raise CommandError(f"topi failed, so the run stopped: {exc}") from exc

@@ -9,8 +9,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
 
+from django_topi.management.arguments import parse_moment
 from django_topi.models import WebhookEvent
 from django_topi.webhooks.processing import reprocess
 
@@ -20,12 +20,10 @@ def moment(text: str) -> datetime:
     units = {"d": "days", "h": "hours", "m": "minutes"}
     if text[:-1].isdigit() and text[-1:] in units:
         return timezone.now() - timedelta(**{units[text[-1]]: int(text[:-1])})
-    parsed = parse_datetime(text)
-    if parsed is None and (day := parse_date(text)) is not None:
-        parsed = datetime(day.year, day.month, day.day)
+    parsed = parse_moment(text)
     if parsed is None:
         raise CommandError(f"{text!r} is not a date, a datetime, or an age such as 3d or 12h")
-    return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed)
+    return parsed
 
 
 class Command(BaseCommand):

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
-import uuid
 from argparse import ArgumentParser
 from pathlib import Path
 from typing import Any
@@ -13,7 +11,7 @@ import requests
 from django.core.management.base import BaseCommand, CommandError
 
 from django_topi.conf import topi_settings
-from django_topi.webhooks.verification import sign
+from django_topi.webhooks.verification import signed_headers
 
 FIXTURES: dict[str, dict[str, Any]] = {
     "offer.accepted": {
@@ -69,13 +67,7 @@ class Command(BaseCommand):
         if not secret:
             raise CommandError("no signing secret: set TOPI['WEBHOOK_SECRETS'] or pass --secret")
         body = json.dumps(payload).encode()
-        msg_id, timestamp = f"msg_{uuid.uuid4().hex}", int(time.time())
-        headers = {
-            "Content-Type": "application/json",
-            "svix-id": msg_id,
-            "svix-timestamp": str(timestamp),
-            "svix-signature": sign(secret, msg_id, timestamp, body),
-        }
+        headers = {"Content-Type": "application/json", **signed_headers(secret, body)}
         try:
             response = requests.post(options["url"], data=body, headers=headers, timeout=(5, 30))
         except requests.RequestException as exc:

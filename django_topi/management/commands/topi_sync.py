@@ -9,17 +9,16 @@ fetched in full only when it is new here or its status differs (``--full`` fetch
 from __future__ import annotations
 
 from argparse import ArgumentParser
-from datetime import datetime, time
-from datetime import timezone as dt_timezone
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
 
-from django_topi.client import TopiAuthError, TopiUnavailable, get_client
+from django_topi.client import get_client
+from django_topi.ids import topi_instant
+from django_topi.management.arguments import parse_moment
 from django_topi.management.progress import Progress
-from django_topi.reconcile import Reconciler, Reports, Tally
+from django_topi.management.progress import wanted as progress_wanted
+from django_topi.reconcile import STOPPING, Reconciler, Reports, Tally
 from django_topi.sync import SyncResult
 
 #: Kept importable here: the walk itself is ``django_topi.reconcile``.
@@ -28,14 +27,10 @@ __all__ = ["Command", "Tally", "since"]
 
 def since(text: str) -> str:
     """``2026-11-28`` or ``2026-11-28T10:00:00+01:00`` as topi's RFC 3339 UTC filter value."""
-    moment = parse_datetime(text)
-    if moment is None and (day := parse_date(text)) is not None:
-        moment = datetime.combine(day, time.min)
+    moment = parse_moment(text)
     if moment is None:
         raise CommandError(f"--since {text!r} is not a date or a date-time (ISO 8601)")
-    if timezone.is_naive(moment):
-        moment = timezone.make_aware(moment)
-    return moment.astimezone(dt_timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return topi_instant(moment)
 
 
 class Command(BaseCommand):
@@ -89,10 +84,9 @@ class Command(BaseCommand):
                     with self.progress(name, len(options["ids"])):
                         reconciler.by_id(tally, options["ids"])
                 else:
-                    walk = reconciler.offers if name == "offers" else reconciler.orders
                     with self.progress(name, self.total(reconciler, name)):
-                        walk(tally)
-            except (TopiUnavailable, TopiAuthError) as exc:
+                        reconciler.walk(tally)
+            except STOPPING as exc:
                 self.write_summaries(tallies)
                 raise CommandError(
                     f"topi failed while reconciling {name}, so the run stopped: {exc}"
@@ -105,12 +99,12 @@ class Command(BaseCommand):
     # -- what the user sees ----------------------------------------------------------------------
 
     def progress(self, label: str, total: int | None) -> Progress:
-        enabled = self.options["verbosity"] > 0 and not self.options["no_progress"]
+        enabled = progress_wanted(self.options)
         self.current = Progress(self.stdout, label, total, enabled=enabled)
         return self.current
 
     def total(self, reconciler: Reconciler, kind: str) -> int | None:
-        if self.options["verbosity"] == 0 or self.options["no_progress"]:
+        if not progress_wanted(self.options):
             return None
         return reconciler.total(kind)
 

@@ -22,6 +22,7 @@ from django_topi.catalog import (
 from django_topi.client import TopiError
 from django_topi.conf import topi_settings
 from django_topi.management.progress import Progress
+from django_topi.management.progress import wanted as progress_wanted
 
 
 class Command(BaseCommand):
@@ -72,7 +73,7 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         # Only a sequence knows its length without being read; a generator stays lazy.
         total = len(products) if isinstance(products, Sequence) else None
-        show = options["verbosity"] > 0 and not options["no_progress"]
+        show = progress_wanted(options)
         if options["dry_run"]:
             self._dry_run(products, total, show, options["batch_size"], options["csv"])
         elif options["csv"]:
