@@ -18,17 +18,18 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import sys
 import warnings
 from collections.abc import Mapping
 from dataclasses import InitVar, dataclass, field
 from datetime import datetime
-from datetime import timezone as dt_timezone
 from decimal import Decimal
 from typing import Any, NamedTuple
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from django_topi.ids import topi_instant
 from django_topi.money import MoneyAmount, money_amount
 
 #: topi's pattern for product references (``SellerProductReference.reference``).
@@ -62,9 +63,6 @@ def as_reference(value: ProductReference | str, default_source: str) -> ProductR
     """``value`` as a ``ProductReference``: a bare string takes ``default_source``."""
     if isinstance(value, ProductReference):
         return value
-    if isinstance(value, tuple):
-        deprecated("a product reference as a plain tuple", "ProductReference(source, reference)", 4)
-        return ProductReference(*value)
     return ProductReference(default_source, value)
 
 
@@ -232,6 +230,13 @@ class CartLine:
             )
             if isinstance(self.product_reference, str):
                 self.product_reference = ProductReference(product_source, self.product_reference)
+        if isinstance(self.product_reference, tuple) and not isinstance(
+            self.product_reference, ProductReference
+        ):
+            deprecated(
+                "a product reference as a plain tuple", "ProductReference(source, reference)", 4
+            )
+            self.product_reference = ProductReference(*self.product_reference)
         _required(
             self,
             unit_price_net=self.unit_price_net,
@@ -254,10 +259,18 @@ class CartLine:
         )
 
 
+def _read_by_replace() -> bool:
+    """Whether ``dataclasses.replace`` (or ``copy.replace``) is reading a deprecated attribute,
+    to pass it on as its old keyword: it then reads as unset, and nobody is warned."""
+    return sys._getframe(2).f_globals.get("__name__") == "dataclasses"
+
+
 def renamed(old: str, new: str) -> property:
     """A read of a deprecated attribute: warns, then answers the new one."""
 
     def read(self: Any) -> Any:
+        if _read_by_replace():
+            return None
         name = type(self).__name__
         deprecated(f"{name}.{old}", f"{name}.{new}")
         return getattr(self, new)
@@ -266,6 +279,8 @@ def renamed(old: str, new: str) -> property:
 
 
 def _product_source(line: CartLine) -> str | None:
+    if _read_by_replace():
+        return None
     deprecated("CartLine.product_source", "CartLine.reference.source")
     reference = line.product_reference
     return reference.source if isinstance(reference, ProductReference) else None
@@ -346,6 +361,11 @@ class Cart:
                 )
                 % {"reference": reference, "name": name}
             )
+        if line.product_reference and not line.reference.source.strip():
+            errors.append(
+                _("The product reference %(reference)r of %(name)s has no source.")
+                % {"reference": reference, "name": name}
+            )
         try:
             line.price()
         except (TypeError, ValueError) as exc:
@@ -409,7 +429,7 @@ class Cart:
         payload: dict[str, Any] = {
             "seller_offer_reference": content.pop("seller_offer_reference"),
             "sales_channel": content.pop("sales_channel"),
-            "expires_at": _utc(expires_at),
+            "expires_at": topi_instant(expires_at),
         }
         if success_redirect:
             payload["success_redirect"] = success_redirect
@@ -468,8 +488,3 @@ class Cart:
         if line.subtitle:
             body["subtitle"] = line.subtitle
         return body
-
-
-def _utc(moment: datetime) -> str:
-    """RFC 3339 in UTC, as topi's ``expires_at`` wants it."""
-    return moment.astimezone(dt_timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from django.apps import AppConfig
+from django.apps import AppConfig, apps
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 from django.core.exceptions import ImproperlyConfigured
@@ -92,7 +92,7 @@ def check_simulator_is_there(
     """The simulator environment needs a simulator: this project's, or one at API_BASE_URL."""
     if _safe("ENVIRONMENT") != "simulator" or _safe("API_BASE_URL"):
         return []
-    if "django_topi.simulator" in settings.INSTALLED_APPS:
+    if apps.is_installed("django_topi.simulator"):
         return []
     return [
         Warning(

@@ -52,6 +52,8 @@ CACHE_PREFIX = "django_topi:catalog:v1"
 UNAVAILABLE_KEY = f"{CACHE_PREFIX}:unavailable"
 #: Where rental prices and overviews looked up during one request are kept (on the request).
 REQUEST_MEMO = "_django_topi_catalog"
+#: The request attribute with what each of the page's products asks topi for.
+PRICED = "_django_topi_priced"
 
 
 # -- rental prices on pages ----------------------------------------------------------------------
@@ -108,11 +110,12 @@ class RentalPrice:
 class RentalPrices:
     """Rental prices of a page's products: ``prices.get(product)`` is a ``RentalPrice`` or None."""
 
-    def __init__(self, found: Mapping[str, JSON]) -> None:
+    def __init__(self, found: Mapping[str, JSON], request: Any = None) -> None:
         self._found = dict(found)
+        self._request = request
 
     def get(self, product: object) -> RentalPrice | None:
-        pricing = _pricing(product)
+        pricing = _pricing_on(self._request, product)
         item = self._found.get(pricing[0]) if pricing else None
         return RentalPrice.from_topi(item) if item else None
 
@@ -128,18 +131,39 @@ def prefetch_rental_prices(products: Iterable[object], request: Any = None) -> R
     Products are ``CatalogProduct`` items or shop objects for ``TOPI["PRODUCT_ADAPTER"]``.
     If topi fails, the failure is logged and the prices are simply missing.
     """
-    wanted = dict(filter(None, (_pricing(obj) for obj in products)))
-    return RentalPrices(_lookup(wanted, _fetch_prices, request, "rental prices"))
+    wanted = dict(filter(None, (_pricing_on(request, obj) for obj in products)))
+    return RentalPrices(_lookup(wanted, _fetch_prices, request, "rental prices"), request)
 
 
 def rental_price(product: object, request: Any = None) -> RentalPrice | None:
     """One product's rental price (from a prefetch on this request when there was one)."""
-    pricing = _pricing(product)
+    pricing = _pricing_on(request, product)
     if pricing is None:
         return None
     key, item = pricing
     found = _lookup({key: item}, _fetch_prices, request, "rental prices")
     return RentalPrice.from_topi(found[key]) if found.get(key) else None
+
+
+#: A product's cache key and its ``PricingRequest``.
+Pricing = tuple[str, dict[str, JSON]]
+
+
+def _pricing_on(request: Any, obj: object) -> Pricing | None:
+    """``_pricing(obj)``, worked out once per request: a page's prefetch and its tags, and the
+    templates it includes, ask ``TOPI["PRODUCT_ADAPTER"]`` once per product."""
+    if request is None:
+        return _pricing(obj)
+    known: dict[int, tuple[object, Pricing | None]] | None = getattr(request, PRICED, None)
+    if known is None:
+        known = {}
+        setattr(request, PRICED, known)
+    entry = known.get(id(obj))
+    if entry is not None and entry[0] is obj:  # the object itself is kept, so its id stays its
+        return entry[1]
+    pricing = _pricing(obj)
+    known[id(obj)] = (obj, pricing)
+    return pricing
 
 
 def _pricing(obj: object) -> tuple[str, dict[str, JSON]] | None:

@@ -19,14 +19,14 @@ from __future__ import annotations
 
 import copy
 import json
-import time
-import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import pytest
+
+from django_topi.ids import topi_instant
 
 if TYPE_CHECKING:  # pragma: no cover
     from django.test import Client
@@ -138,11 +138,6 @@ _ORDER: dict[str, Any] = {
 }
 
 
-def topi_instant(moment: datetime) -> str:
-    """RFC 3339 in UTC, whole seconds, ``Z``: how topi writes instants."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def offer_payload(
     status: str = "created", *, now: datetime | None = None, **changes: Any
 ) -> dict[str, Any]:
@@ -181,16 +176,12 @@ def sign_webhook(
     """Standard Webhooks headers for ``body`` as topi sends them, in the form Django's test
     client takes (``HTTP_SVIX_ID`` …); ``secret`` defaults to the shop's first one."""
     from django_topi.conf import topi_settings
-    from django_topi.webhooks.verification import sign
+    from django_topi.webhooks.verification import signed_headers
 
-    secret = secret or topi_settings.WEBHOOK_SECRETS[0]
-    msg_id = msg_id or f"msg_{uuid.uuid4().hex}"
-    timestamp = int(time.time()) if timestamp is None else timestamp
-    return {
-        "HTTP_SVIX_ID": msg_id,
-        "HTTP_SVIX_TIMESTAMP": str(timestamp),
-        "HTTP_SVIX_SIGNATURE": sign(secret, msg_id, timestamp, body),
-    }
+    headers = signed_headers(
+        secret or topi_settings.WEBHOOK_SECRETS[0], body, msg_id=msg_id, timestamp=timestamp
+    )
+    return {f"HTTP_{name.upper().replace('-', '_')}": value for name, value in headers.items()}
 
 
 def post_webhook(
@@ -251,8 +242,8 @@ class TopiSimulator:
         ``net_price`` is the deprecated name of ``price_net``."""
         from django_topi.cart import deprecated
         from django_topi.conf import topi_settings
+        from django_topi.money import gross_from_net
         from django_topi.simulator.models import SimProduct
-        from django_topi.simulator.pricing import with_tax
 
         if net_price is not None:
             deprecated("add_product(net_price=...)", "add_product(price_net=...)")
@@ -265,7 +256,7 @@ class TopiSimulator:
             defaults={
                 "title": title or reference,
                 "price_net": price_net,
-                "price_gross": with_tax(price_net, tax_rate),
+                "price_gross": gross_from_net(price_net, tax_rate),
                 "tax_rate": tax_rate,
                 "currency": currency,
                 "is_active": True,
@@ -374,13 +365,14 @@ class TopiSimulator:
 def topi_simulator(settings: Any, db: Any) -> Iterator[TopiSimulator]:
     """topi in-process: the shop's client talks to the simulator, whose webhooks reach the shop
     at once through the test client."""
+    from django.apps import apps
     from django.urls import reverse
 
     from django_topi.client import mount, unmount
     from django_topi.simulator import delivery
     from django_topi.simulator.transport import SimulatorAdapter
 
-    if "django_topi.simulator" not in settings.INSTALLED_APPS:
+    if not apps.is_installed("django_topi.simulator"):
         pytest.fail(
             "topi_simulator needs 'django_topi.simulator' in INSTALLED_APPS of the test settings "
             "(and TOPI_SIMULATOR_ALLOW_PRODUCTION = True while they run with DEBUG = False)"

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -91,7 +92,7 @@ def pending_page(
         status=202,
     )
     response["Retry-After"] = str(pending.retry_after)
-    response["Cache-Control"] = "no-store"
+    add_never_cache_headers(response)  # the POST that shows it too: it changes in a moment
     return response
 
 

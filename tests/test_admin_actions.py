@@ -10,6 +10,7 @@ from django.contrib.auth.models import Permission
 from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import reverse
+from django.utils.html import escape
 
 from django_topi.models import (
     Asset,
@@ -592,9 +593,16 @@ def test_every_changelist_and_change_form_renders(admin_client, every_row):
     registered = [m for m in admin.site._registry if m._meta.app_label == "django_topi"]
     assert set(registered) == set(every_row)
     for model, row in every_row.items():
-        assert admin_client.get(url(model)).status_code == 200, model
-        assert admin_client.get(url(model, "change", row.pk)).status_code == 200, model
-    assert OfferLine.objects.exists()  # shown inline on the offer page
+        changelist = admin_client.get(url(model))
+        assert changelist.status_code == 200, model
+        assert row.pk in [shown.pk for shown in changelist.context["cl"].result_list], model
+        page = admin_client.get(url(model, "change", row.pk))
+        assert page.status_code == 200, model
+        assert escape(str(row)) in page.text, model  # the breadcrumbs name the row
+    offer_page = admin_client.get(url(Offer, "change", every_row[Offer].pk)).text
+    titles = list(OfferLine.objects.values_list("title", flat=True))
+    assert titles
+    assert all(escape(title) in offer_page for title in titles)
 
 
 def test_every_action_page_renders(admin_client, every_row):
@@ -603,11 +611,39 @@ def test_every_action_page_renders(admin_client, every_row):
         make_offer("created", id="o-open", seller_offer_reference="SO-7"),
     )
 
-    assert admin_client.get(url(Order, "ship", order.pk)).status_code == 200
-    assert admin_client.get(url(Order, "reject", order.pk)).status_code == 200
-    assert admin_client.get(url(Offer, "void", offer.pk)).status_code == 200
+    ship = admin_client.get(url(Order, "ship", order.pk))
+    reject = admin_client.get(url(Order, "reject", order.pk))
+    void = admin_client.get(url(Offer, "void", offer.pk))
+
+    assert [ship.status_code, reject.status_code, void.status_code] == [200, 200, 200]
+    assert 'name="tracking_url"' in ship.text
+    assert 'name="reason"' in reject.text
+    assert order.seller_offer_reference in ship.text
+    assert order.seller_offer_reference in reject.text
+    assert "SO-7" in void.text
+    assert "No, take me back" in reject.text
+    assert "No, take me back" in void.text
 
 
 def test_an_action_page_of_a_missing_row_is_404(admin_client):
     assert admin_client.get(url(Order, "ship", 999)).status_code == 404
     assert admin_client.get(url(Offer, "void", 999)).status_code == 404
+
+
+def test_an_order_page_costs_the_same_for_1_or_5_shipments(admin_client, admin_user, query_budget):
+    """The shipments inline names each shipment's order: one join, not a query per row."""
+    order = make_order("confirmed")
+
+    def show(shipments: int) -> None:
+        Shipment.objects.filter(order=order).delete()
+        Shipment.objects.bulk_create(
+            Shipment(order=order, serial_numbers=[f"SN-{n}"], created_by=admin_user)
+            for n in range(shipments)
+        )
+        with query_budget(9, f"the page of an order with {shipments} shipment(s)"):
+            response = admin_client.get(url(Order, "change", order.pk))
+        assert response.text.count("SN-") == shipments
+
+    admin_client.get(url(Order, "change", order.pk))  # Django's own caches, once per process
+    show(1)
+    show(5)

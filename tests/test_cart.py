@@ -8,7 +8,16 @@ from decimal import Decimal
 
 import pytest
 
-from django_topi.cart import Address, Cart, CartError, CartLine, Customer, Shipping, line_price
+from django_topi.cart import (
+    Address,
+    Cart,
+    CartError,
+    CartLine,
+    Customer,
+    ProductReference,
+    Shipping,
+    line_price,
+)
 from tests import openapi_spec
 
 BERLIN = Address(line1="Musterstr. 1", city="Berlin", postal_code="10243", country_code="DE",
@@ -224,3 +233,13 @@ def test_what_the_offer_is_made_of_changes_the_fingerprint(change):
 
 def test_the_channel_is_part_of_the_fingerprint():
     assert cart().fingerprint(sales_channel="telesales") != cart().fingerprint()
+
+
+def test_a_reference_without_a_source_is_a_problem_topi_would_refuse():
+    line = CartLine(
+        "Laptop", 1, Decimal("100.00"), "EUR", ProductReference("", "sku-1"), Decimal("19")
+    )
+
+    problems = Cart("SO-1", [line], shipping_address=BERLIN).problems()
+
+    assert problems == ["The product reference 'sku-1' of Laptop has no source."]

@@ -143,10 +143,12 @@ def test_when_topi_is_down_the_total_is_left_out_and_logged(mocked, caplog):
 def test_a_repeat_render_is_served_from_the_cache(mocked):
     mocked.post(OVERVIEW_URL, json=overview())
 
-    render("{% topi_cart_rental_overview cart %}", cart=cart())
-    render("{% topi_cart_rental_overview cart %}", cart=cart())
+    first = render("{% topi_cart_rental_overview cart %}", cart=cart())
+    second = render("{% topi_cart_rental_overview cart %}", cart=cart())
 
     assert len(overview_calls(mocked)) == 1
+    assert first.strip()
+    assert second == first
 
 
 # -- the checkout gate ---------------------------------------------------------------------------

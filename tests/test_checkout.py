@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -12,6 +13,7 @@ import responses
 from django.contrib.messages import get_messages
 from django.utils import timezone
 
+from django_topi.cart import ProductReference
 from django_topi.models import Offer, StatusChange
 from tests import openapi_spec, payloads
 from tests.checkout_helpers import CHECKOUT_URL, OFFER_ID, created_offer, demo_cart
@@ -171,6 +173,32 @@ def test_unsupported_products_are_named_and_the_draft_keeps_the_reason(web, mock
     assert (draft.status, draft.failure_code) == ("draft", "unsupported_products")
     assert "marked as unsupported by topi" in draft.failure_reason
     assert draft.lines.count() == 2
+
+
+@pytest.mark.parametrize(
+    ("refused", "named"),
+    [
+        ({"source": "ean", "reference": "4006381333931"}, "Laptop Sleeve"),
+        ({"reference": "4006381333931"}, "Laptop Sleeve"),  # no source: any source matches
+        ({"source": "shop", "reference": "4006381333931"}, "4006381333931"),  # not this line
+    ],
+    ids=["same source", "no source", "other source"],
+)
+def test_unsupported_products_given_by_source_and_reference_are_named(
+    web, mocked, shop_cart, refused, named
+):
+    cart = demo_cart()
+    sleeve = replace(cart.lines[1], product_reference=ProductReference("ean", "4006381333931"))
+    shop_cart(demo_cart(lines=[cart.lines[0], sleeve]))
+    mocked.post(CREATE, status=422, json={
+        "name": "UnsupportedProducts", "message": "unsupported", "references": [refused]})  # fmt: skip
+
+    response = post_checkout(web)
+
+    assert messages_of(response) == [
+        f"These products cannot be rented with topi: {named}. Please remove them from your "
+        "cart or choose another way to pay."
+    ]
 
 
 def test_the_retry_after_a_fix_sends_the_new_cart_on_the_same_draft(web, mocked, shop_cart):
@@ -368,8 +396,11 @@ def test_an_expired_offer_is_replaced_by_a_new_one(web, mocked, cart):
 
 def test_a_checkout_costs_its_query_budget(web, mocked, cart, query_budget):
     mocked.post(CREATE, status=201, json=created_offer())
-    with query_budget(20, "a new checkout (draft, createOffer, sync)"):
-        post_checkout(web)
+    with query_budget(19, "a new checkout (draft, createOffer, sync)"):
+        response = post_checkout(web)
+
+    assert response["Location"] == CHECKOUT_URL
+    assert Offer.objects.get().status == "created"
 
 
 def test_messages_speak_the_customers_language(web, mocked, cart):
@@ -400,6 +431,7 @@ def test_a_click_while_another_is_talking_to_topi_is_answered_at_once(web, mocke
 
     assert response.status_code == 202
     assert response["Retry-After"] == "2"
+    assert "no-store" in response["Cache-Control"]  # it changes in a moment: never kept
     assert (
         '<meta http-equiv="refresh" content="2;url=/topi/checkout/pending/?next=%2Fcart%2F">'
         in (response.text)

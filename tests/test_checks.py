@@ -178,3 +178,12 @@ def test_a_simulator_elsewhere_needs_no_local_one():
         assert "topi.W004" not in topi_messages(
             ENVIRONMENT="simulator", API_BASE_URL="http://sim.example/topi-simulator"
         )
+
+
+def test_a_simulator_listed_by_its_app_config_counts_as_installed():
+    apps = [
+        "django_topi.simulator.apps.SimulatorConfig" if app == "django_topi.simulator" else app
+        for app in settings.INSTALLED_APPS
+    ]
+    with override_settings(INSTALLED_APPS=apps):
+        assert "topi.W004" not in topi_messages(ENVIRONMENT="simulator")

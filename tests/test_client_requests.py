@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+import threading
 
 import pytest
+import requests
 import responses
 from django.test import override_settings
 from django.utils import translation
 
 from django_topi import __version__
-from django_topi.client import TopiClient, get_client
+from django_topi.client import TopiClient, get_client, mount, unmount
 from tests.conftest import API, api_calls
 
 OFFER_ID = "739b63c2-9e58-4964-b38d-4ebb424de242"
@@ -180,3 +182,31 @@ def test_repr_names_the_endpoint_only():
         token_url="https://t.example/token",
     )
     assert repr(client) == f"<TopiClient {API} client_id='cid'>"
+
+
+def test_a_mount_reaches_the_clients_other_threads_built_before():
+    """The testing plugin mounts the simulator after a live server's threads may have built
+    their clients: those threads' next client routes through the mounted adapter too."""
+    clients: dict[str, TopiClient] = {}
+    built, mounted = threading.Event(), threading.Event()
+
+    def worker() -> None:
+        clients["before"] = get_client()
+        built.set()
+        mounted.wait(5)
+        clients["after"] = get_client()
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    built.wait(5)
+    adapter = requests.adapters.HTTPAdapter()
+    mount("https://mounted.example/", adapter)
+    try:
+        mounted.set()
+        thread.join(5)
+    finally:
+        unmount("https://mounted.example/")
+
+    assert clients["after"] is not clients["before"]
+    assert clients["after"]._session.get_adapter("https://mounted.example/v1/x") is adapter
+    assert clients["before"]._session.get_adapter("https://mounted.example/v1/x") is not adapter

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import logging
+from datetime import datetime, timedelta, timezone
 from urllib.parse import parse_qs
 
 import pytest
@@ -121,12 +122,20 @@ def test_token_endpoint_outage_is_retried_then_reported_unavailable(mocked, clie
     assert len(sleeps.calls) == 2
 
 
-def test_token_answer_without_expiry_is_cached_briefly(mocked, client):
+def test_token_answer_without_expiry_is_cached_briefly(mocked, client, time_machine):
+    """Five minutes (less the refresh margin), then a new token: never forever."""
     mocked.replace(responses.POST, TOKEN_URL, json={"access_token": "no-expiry"})
     mocked.get(f"{API}/v1/offers/{OFFER['id']}", json=OFFER)
+    time_machine.move_to(datetime.now(tz=timezone.utc), tick=False)
 
     client.get_offer(OFFER["id"])
+    time_machine.shift(timedelta(seconds=239))
+    client.get_offer(OFFER["id"])
+    assert len(token_calls(mocked)) == 1
+    time_machine.shift(timedelta(seconds=2))
+    client.get_offer(OFFER["id"])
 
+    assert len(token_calls(mocked)) == 2
     assert api_calls(mocked)[0].request.headers["Authorization"] == "Bearer no-expiry"
 
 

@@ -4,6 +4,7 @@ names work for one release, with a ``DeprecationWarning`` that points at the sho
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from decimal import Decimal
 
@@ -88,7 +89,34 @@ def test_a_plain_tuple_reference_becomes_a_product_reference():
         )
 
     assert product.references == [ProductReference("ean", "0719726100000")]
+    assert all(type(ref) is ProductReference for ref in product.references)
     assert {warning.filename for warning in caught} == {__file__}
+
+
+def test_a_plain_tuple_reference_on_a_cart_line_becomes_a_product_reference():
+    with pytest.warns(
+        DeprecationWarning, match=r"use ProductReference\(source, reference\)"
+    ) as caught:
+        cart_line = line(product_reference=("ean", "0719726100000"))
+
+    assert type(cart_line.product_reference) is ProductReference
+    assert cart_line.reference == ProductReference("ean", "0719726100000")
+    assert {warning.filename for warning in caught} == {__file__}
+
+
+def test_replace_copies_a_line_a_shipping_and_a_product_without_a_warning():
+    product = CatalogProduct("Laptop", ["sku-1"], Decimal("119.00"), tax_rate=19)
+    shipping = Shipping("DHL", Decimal("4.90"), "EUR")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        copied_line = dataclasses.replace(line(), quantity=3)
+        copied_shipping = dataclasses.replace(shipping, reference="UPS")
+        copied_product = dataclasses.replace(product, title="Laptop Pro")
+
+    assert (copied_line.quantity, copied_line.unit_price_net) == (3, line().unit_price_net)
+    assert copied_line.reference == line().reference
+    assert (copied_shipping.reference, copied_shipping.price_net) == ("UPS", Decimal("4.90"))
+    assert (copied_product.title, copied_product.price_gross) == ("Laptop Pro", Decimal("119.00"))
 
 
 def test_a_missing_price_is_named():

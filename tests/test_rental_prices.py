@@ -237,6 +237,25 @@ def test_a_shop_object_without_a_product_adapter_is_a_configuration_error(topi_p
         render(LISTING, products=[ShopProduct("sku-1", "Laptop", Decimal("119.00"))])
 
 
+def test_a_listing_asks_the_product_adapter_once_per_product(topi_prices, settings, monkeypatch):
+    from tests import adapters
+
+    asked = []
+    adapt = adapters.catalog_product
+    monkeypatch.setattr(adapters, "catalog_product", lambda p: asked.append(p.sku) or adapt(p))
+    settings.TOPI = {**settings.TOPI, "PRODUCT_ADAPTER": "tests.adapters.catalog_product"}
+    products = [ShopProduct(f"sku-{n}", f"Laptop {n}", Decimal("119.00")) for n in range(10)]
+
+    html = render(
+        "{% load topi %}{% topi_prefetch_rental_prices products %}"
+        "{% for p in products %}<li>{% topi_rental_price p %}</li>{% endfor %}",
+        products=products,
+    )
+
+    assert html.count(RENT) == 10
+    assert sorted(asked) == sorted(p.sku for p in products)
+
+
 def test_prefetch_from_a_view_serves_the_tags_of_the_same_request(topi_prices, settings):
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
     request = RequestFactory().get("/laptops/")

@@ -87,18 +87,27 @@ def test_only_client_credentials_are_granted(topi_simulator, web):
 
 
 def test_an_expired_token_is_refused_and_the_client_fetches_a_new_one(
-    topi_simulator, time_machine, settings
+    topi_simulator, time_machine, settings, web, monkeypatch
 ):
-    settings.TOPI_SIMULATOR = {**settings.TOPI_SIMULATOR, "TOKEN_SECONDS": 60}
-    shipping = get_client().list_shipping_methods
-    assert shipping() == []
     from django.core.cache import cache
 
-    token_before = {key: cache.get(key) for key in [get_client().tokens.cache_key]}
+    settings.TOPI_SIMULATOR = {**settings.TOPI_SIMULATOR, "TOKEN_SECONDS": 60}
+    client = get_client()
+    assert client.list_shipping_methods() == []
+    old = cache.get(client.tokens.cache_key)
     time_machine.move_to(timezone.now() + timedelta(seconds=61))
 
-    assert shipping() == []  # 401 for the old token, then a new one and the call again
-    assert cache.get(get_client().tokens.cache_key) not in token_before.values()
+    refused = web.get("/topi-simulator/v1/shipping-method", HTTP_AUTHORIZATION=f"Bearer {old}")
+    assert (refused.status_code, refused.json()) == (401, "Unauthorized")
+
+    # A shop whose cache outlived the token: a 401, one new token, and the call again.
+    cache.set(client.tokens.cache_key, old)
+    fetched = []
+    fetch = client.tokens._fetch
+    monkeypatch.setattr(client.tokens, "_fetch", lambda: fetched.append(1) or fetch())
+    assert client.list_shipping_methods() == []
+    assert len(fetched) == 1
+    assert cache.get(client.tokens.cache_key) not in (None, old)
 
 
 def test_the_api_refuses_a_missing_token(web, topi_simulator):

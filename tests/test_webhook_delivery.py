@@ -5,10 +5,12 @@ from __future__ import annotations
 import io
 import json
 import math
+import time
 from dataclasses import replace
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from django_topi import signals
 from django_topi.models import Asset, Offer, Order, StatusChange, WebhookEvent
@@ -285,6 +287,16 @@ def test_a_queue_that_is_down_answers_503_and_keeps_the_event(monkeypatch, setti
     assert "could not enqueue webhook event" in caplog.text
 
 
+#: What the log and the stored row say of each refusal.
+REFUSALS = {
+    "oversized": "body larger than 2048 bytes",
+    "not JSON": "content type 'text/plain', not JSON",
+    "address not allowed": "address 127.0.0.1 is not in TOPI['WEBHOOK_ALLOWED_IPS']",
+    "no secret matches": "the signature matches none of the 1 configured TOPI['WEBHOOK_SECRETS']",
+    "stale": "svix-timestamp is 3600 s old (tolerance 300 s): a replay, or a clock that is off",
+}
+
+
 @pytest.mark.parametrize(
     ("how", "status"),
     [
@@ -295,7 +307,9 @@ def test_a_queue_that_is_down_answers_503_and_keeps_the_event(monkeypatch, setti
         ("stale", 400),
     ],
 )
-def test_a_refusal_is_a_bare_status_and_its_reason_stays_here(web, settings, caplog, how, status):
+def test_a_refusal_is_a_bare_status_and_its_reason_stays_here(
+    web, settings, caplog, time_machine, how, status
+):
     """A sender that may be anyone learns nothing (not even how many secrets there are)."""
     settings.TOPI = {**settings.TOPI, "WEBHOOK_MAX_BODY_BYTES": 2048}
     body = payloads.offer("accepted")
@@ -309,10 +323,13 @@ def test_a_refusal_is_a_bare_status_and_its_reason_stays_here(web, settings, cap
     elif how == "no secret matches":
         response = deliver(web, body, sign_with="whsec_b3RoZXItc2VjcmV0LWZvci1yb3RhdGlvbg==")
     else:
-        response = deliver(web, body, timestamp=1)
+        time_machine.move_to(timezone.now(), tick=False)
+        response = deliver(web, body, timestamp=int(time.time()) - 3600)
 
     assert (response.status_code, response.content) == (status, b"")
+    said = [r.getMessage() for r in caplog.records if r.name == "django_topi.webhooks"]
+    assert said == [f"topi webhook rejected: {REFUSALS[how]} (from 127.0.0.1)"]
     if how != "oversized":  # refused before it is read: nothing to keep
         assert WebhookEvent.objects.get().status == "rejected"
-        assert WebhookEvent.objects.get().error
+        assert WebhookEvent.objects.get().error == REFUSALS[how]
     assert Offer.objects.count() == 0

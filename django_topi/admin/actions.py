@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
@@ -29,11 +29,14 @@ from django_topi import fulfilment
 from django_topi.admin.display import status_badge
 from django_topi.admin.forms import INPUT_FORMS, ShipForm
 from django_topi.admin.records import TopiRecordAdmin
-from django_topi.fulfilment import FulfilmentError, Outcome, StaffOperation, operations_for
+from django_topi.fulfilment import (
+    FulfilmentError,
+    Outcome,
+    StaffOperation,
+    operations_for,
+)
+from django_topi.fulfilment import operation as find_operation
 from django_topi.models import Order, Origin
-
-if TYPE_CHECKING:
-    pass
 
 #: The name django-fsm-2's transition buttons post; the change form's buttons use it too.
 ACTION_PARAM = "_fsm_transition_to"
@@ -103,13 +106,14 @@ class TopiActionsAdmin(TopiRecordAdmin):
 
     def button_view(self, request: HttpRequest, object_id: str, name: str) -> HttpResponse:
         """A button on the change form: run the operation, or open its page."""
-        operation = next((op for op in self.operations if op.name == name), None)
-        if operation is None:
+        try:
+            chosen = find_operation(self.model, name)
+        except KeyError:
             return HttpResponseBadRequest(f"unknown action {name!r}")
-        obj = self.object_for(request, object_id, operation)
-        if operation.has_page:
-            return redirect(self.url(operation.name, obj))
-        self.report(request, obj, operation)
+        obj = self.object_for(request, object_id, chosen)
+        if chosen.has_page:
+            return redirect(self.url(chosen.name, obj))
+        self.report(request, obj, chosen)
         return redirect(self.url("change", obj))
 
     def get_urls(self) -> list[URLPattern]:

@@ -111,6 +111,7 @@ def control(request: HttpRequest) -> HttpResponse:
         {
             "offers": SimOffer.objects.all()[:50],
             "orders": SimOrder.objects.select_related("offer").prefetch_related("assets")[:50],
+            "open_orders": lifecycle.OPEN_ORDERS,
             "pending_deliveries": SimDelivery.objects.exclude(
                 status=SimDelivery.Status.DELIVERED
             ).count(),

@@ -97,7 +97,12 @@ def receive(request: HttpRequest) -> Outcome:
     """Take one delivery from topi: refuse it, or store it and process (or enqueue) it."""
     try:
         body = read_body(request)
-    except Rejected as refused:
+    except Rejected as refused:  # not read, so nothing to keep; said once, like every refusal
+        logger.warning(
+            "topi webhook rejected: %s (from %s)",
+            refused.reason, processing.client_ip(request, topi_settings.WEBHOOK_TRUSTED_PROXIES)
+            or "unknown address",
+        )  # fmt: skip
         return Outcome(Status.REJECTED, refused.status, refused.reason)
     delivery = Delivery(
         request,
