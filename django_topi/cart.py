@@ -1,13 +1,8 @@
 """The shop's cart as django-topi needs it, and the createOffer body built from it.
 
 A shop's ``TOPI["CART_ADAPTER"]`` turns its own cart into a ``Cart`` on the server, so prices
-never come from the browser. Two conventions hold for every type a shop hands django-topi (here
-and in ``django_topi.products``):
-
-* a price says in its name whether it is net or gross (``unit_price_net``, ``price_net``,
-  ``price_gross``); prices are ``Decimal``, tax rates percent;
-* a product reference is a ``ProductReference(source, reference)``, or a bare string for one
-  from ``TOPI["PRODUCT_REFERENCE_SOURCE"]``.
+never come from the browser. Its types keep the conventions of ``django_topi.conventions``:
+prices say net or gross in their names, product references are ``ProductReference`` values.
 
 ``Cart.to_offer_payload()`` checks everything topi would refuse and builds the body of
 ``POST /v1/offers``.
@@ -18,67 +13,30 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import sys
-import warnings
 from collections.abc import Mapping
 from dataclasses import InitVar, dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from django_topi.conventions import NO_DECIMAL, NO_TEXT, REQUIRED, read_by_replace, required
+
+# Shop-facing names that also import from here (a shop's cart code names them beside CartLine).
+from django_topi.conventions import REFERENCE as REFERENCE
+from django_topi.conventions import ProductReference as ProductReference
+from django_topi.conventions import as_reference as as_reference
+from django_topi.conventions import deprecated as deprecated
+from django_topi.conventions import renamed as renamed
 from django_topi.ids import topi_instant
 from django_topi.money import MoneyAmount, money_amount
 
-#: topi's pattern for product references (``SellerProductReference.reference``).
-REFERENCE = re.compile(r"^[A-Za-z0-9._-]+$")
 MAX_QUANTITY = 10000
 MIN_COMPANY_NAME = 3
 MAX_METADATA_VALUE = 400
 MAX_REFERENCE_LENGTH = 255
-
-
-#: A required field of a shop-facing type that may also arrive under its deprecated name.
-REQUIRED: Any = None
-NO_DECIMAL: Decimal = REQUIRED
-NO_TEXT: str = REQUIRED
-
-
-class ProductReference(NamedTuple):
-    """One of the shop's references for a product: ``ProductReference("sap", "000123456")``."""
-
-    source: str
-    reference: str
-
-    def to_topi(self) -> dict[str, str]:
-        return {"source": self.source, "reference": self.reference}
-
-    def __str__(self) -> str:
-        return f"{self.source}:{self.reference}"
-
-
-def as_reference(value: ProductReference | str, default_source: str) -> ProductReference:
-    """``value`` as a ``ProductReference``: a bare string takes ``default_source``."""
-    if isinstance(value, ProductReference):
-        return value
-    return ProductReference(default_source, value)
-
-
-def deprecated(old: str, new: str, stacklevel: int = 3) -> None:
-    """Warn that ``old`` is going: it works for this release, ``new`` replaces it."""
-    warnings.warn(
-        f"{old} is deprecated and will be removed in the next release: use {new}.",
-        DeprecationWarning,
-        stacklevel=stacklevel,
-    )
-
-
-def _required(instance: object, **fields: Any) -> None:
-    missing = [name for name, value in fields.items() if value is REQUIRED]
-    if missing:
-        raise TypeError(f"{type(instance).__name__}() needs {', '.join(missing)}")
 
 
 class CartError(ValueError):
@@ -192,7 +150,7 @@ class Shipping:
             deprecated("Shipping(net_price=...)", "Shipping(price_net=...)", 4)
             if self.price_net is REQUIRED:
                 self.price_net = net_price
-        _required(self, price_net=self.price_net, currency=self.currency)
+        required(self, price_net=self.price_net, currency=self.currency)
 
     def price(self) -> MoneyAmount:
         amount = money_amount(self.price_net, self.currency, tax_rate_percent=self.tax_rate)
@@ -237,7 +195,7 @@ class CartLine:
                 "a product reference as a plain tuple", "ProductReference(source, reference)", 4
             )
             self.product_reference = ProductReference(*self.product_reference)
-        _required(
+        required(
             self,
             unit_price_net=self.unit_price_net,
             currency=self.currency,
@@ -259,27 +217,8 @@ class CartLine:
         )
 
 
-def _read_by_replace() -> bool:
-    """Whether ``dataclasses.replace`` (or ``copy.replace``) is reading a deprecated attribute,
-    to pass it on as its old keyword: it then reads as unset, and nobody is warned."""
-    return sys._getframe(2).f_globals.get("__name__") == "dataclasses"
-
-
-def renamed(old: str, new: str) -> property:
-    """A read of a deprecated attribute: warns, then answers the new one."""
-
-    def read(self: Any) -> Any:
-        if _read_by_replace():
-            return None
-        name = type(self).__name__
-        deprecated(f"{name}.{old}", f"{name}.{new}")
-        return getattr(self, new)
-
-    return property(read)
-
-
 def _product_source(line: CartLine) -> str | None:
-    if _read_by_replace():
+    if read_by_replace():
         return None
     deprecated("CartLine.product_source", "CartLine.reference.source")
     reference = line.product_reference

@@ -15,7 +15,8 @@ from typing import Any, TypeGuard
 
 from django.core.exceptions import ImproperlyConfigured
 
-from django_topi.cart import (
+from django_topi.conf import topi_settings
+from django_topi.conventions import (
     NO_DECIMAL,
     REFERENCE,
     REQUIRED,
@@ -24,7 +25,6 @@ from django_topi.cart import (
     deprecated,
     renamed,
 )
-from django_topi.conf import topi_settings
 from django_topi.money import (
     MoneyAmount,
     from_minor_units,

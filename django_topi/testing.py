@@ -240,8 +240,8 @@ class TopiSimulator:
     ) -> SimProduct:
         """Put a product in topi's catalog (prices in minor units): it becomes rentable.
         ``net_price`` is the deprecated name of ``price_net``."""
-        from django_topi.cart import deprecated
         from django_topi.conf import topi_settings
+        from django_topi.conventions import deprecated
         from django_topi.money import gross_from_net
         from django_topi.simulator.models import SimProduct
 
