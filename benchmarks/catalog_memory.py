@@ -5,12 +5,13 @@ topi received and the peak memory the command allocated (tracemalloc). The catal
 generator, so the peak stays flat as the catalog grows; the "list" rows hand the same products
 over as a list, to show what an adapter that materialises the catalog costs instead.
 
-    .venv/bin/python benchmarks/catalog_memory.py
+    .venv/bin/python benchmarks/catalog_memory.py [products ...]   (default 1000 10000 100000)
 """
 
 from __future__ import annotations
 
 import json
+import sys
 import time
 import tracemalloc
 from collections.abc import Callable, Iterable, Iterator
@@ -23,7 +24,7 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.test import override_settings
 
-from django_topi.catalog import CatalogProduct, Category
+from django_topi.catalog import CatalogProduct, Category, ProductReference
 
 JOB_ID = "job-1"
 DESCRIPTION = "A sturdy business laptop with a 14 inch screen, 32 GB memory and a 1 TB SSD. " * 3
@@ -34,7 +35,7 @@ def generated(count: int) -> Iterator[CatalogProduct]:
     for n in range(count):
         yield CatalogProduct(
             title=f"Business Laptop {n}",
-            references=[f"sku-{n}", ("ean", f"{4006381000000 + n}")],
+            references=[f"sku-{n}", ProductReference("ean", f"{4006381000000 + n}")],
             price_gross=Decimal("1546.81"),
             tax_rate=Decimal("19"),
             manufacturer="Lenovo",
@@ -105,17 +106,18 @@ def measure(base: str, adapter: Callable[[], Iterable[CatalogProduct]], *args: s
 
 
 def main() -> None:
+    sizes = [int(arg) for arg in sys.argv[1:]] or [1_000, 10_000, 100_000]
     base, server = fake_topi.serve(FakeTopi)
     print(
         f"{'mode':<14} {'products':>9} {'imported':>9} {'calls':>6} {'seconds':>8} {'peak KiB':>9}"
     )
     for mode, args in (("json", ()), ("csv", ("--csv",))):
-        for total in (1_000, 10_000, 100_000):
+        for total in sizes:
             imported, calls, elapsed, peak = measure(base, lambda t=total: generated(t), *args)
             assert imported == total, (mode, imported, total)
             print(f"{mode:<14} {total:>9,} {imported:>9,} {calls:>6} {elapsed:>8.2f} "
                   f"{peak / 1024:>9,.0f}")  # fmt: skip
-    for total in (10_000, 100_000):
+    for total in sizes[1:] or sizes:
         imported, calls, elapsed, peak = measure(base, lambda t=total: list(generated(t)))
         print(f"{'json (list)':<14} {total:>9,} {imported:>9,} {calls:>6} {elapsed:>8.2f} "
               f"{peak / 1024:>9,.0f}")  # fmt: skip

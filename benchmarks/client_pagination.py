@@ -3,12 +3,13 @@
 Prints, for each row count, the rows seen, the pages fetched and the peak memory the walk
 allocated (tracemalloc). Flat memory means the peak does not grow with the row count.
 
-    .venv/bin/python benchmarks/client_pagination.py
+    .venv/bin/python benchmarks/client_pagination.py [rows ...]   (default 1000 10000 50000)
 """
 
 from __future__ import annotations
 
 import json
+import sys
 import time
 import tracemalloc
 from urllib.parse import parse_qs, urlsplit
@@ -54,7 +55,7 @@ class FakeTopi(fake_topi.FakeTopi):
 def main() -> None:
     base, server = fake_topi.serve(FakeTopi)
     print(f"{'rows':>8} {'pages':>6} {'seconds':>8} {'peak KiB':>9}")
-    for total in (1_000, 10_000, 50_000):
+    for total in [int(arg) for arg in sys.argv[1:]] or [1_000, 10_000, 50_000]:
         FakeTopi.total_rows, FakeTopi.pages_served = total, 0
         client = TopiClient(
             client_id="bench",

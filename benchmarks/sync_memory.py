@@ -17,7 +17,6 @@ import re
 import sys
 import time
 import tracemalloc
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -27,11 +26,10 @@ from django.db import connection
 from django.test.utils import override_settings
 
 from django_topi.models import Asset, Order, StatusChange
+from django_topi.testing import order_payload
 
 PAGE_SIZE = 100
-TEMPLATE = json.loads(
-    (Path(__file__).resolve().parent.parent / "tests/fixtures/order.json").read_text()
-)
+TEMPLATE = order_payload("created")
 
 
 def order_id(n: int) -> str:

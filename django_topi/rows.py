@@ -100,12 +100,16 @@ def _total(values: Iterable[Any]) -> int | None:
     return sum(ints) if amounts and len(ints) == len(amounts) else None
 
 
-def after_offer_save(offer: Offer, payload: Payload, previous_raw: Payload) -> None:
+def after_offer_save(offer: Offer, payload: Payload, previous_raw: Payload, created: bool) -> None:
+    """The offer's lines, written only when topi's differ from what is kept; and the orders
+    that arrived before it, linked when topi first tells of it."""
     lines = items(payload, "lines")
     if lines is not None and lines != previous_raw.get("lines"):
-        offer.lines.all().delete()
+        if not created:
+            offer.lines.all().delete()
         OfferLine.objects.bulk_create(_offer_line(offer, i, line) for i, line in enumerate(lines))
-    # An order that arrived before its offer is linked now.
+    if previous_raw:
+        return  # topi told of it before: its early orders were linked then
     match = Q(offer_topi_id=offer.topi_id)
     if offer.seller_offer_reference:
         match |= Q(offer_topi_id="", seller_offer_reference=offer.seller_offer_reference)

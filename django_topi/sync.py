@@ -26,6 +26,7 @@ from functools import partial
 from typing import Any, Generic, TypeVar
 
 from django.db import IntegrityError, models, transaction
+from django.db.models import Q
 from django.dispatch import Signal
 from django.utils import timezone
 
@@ -33,6 +34,7 @@ from django_topi import signals
 from django_topi.conf import topi_settings
 from django_topi.ids import TOPI_ID
 from django_topi.models import Asset, Offer, Order, StatusChange, WebhookEvent
+from django_topi.models.base import insert_unless_taken
 from django_topi.rows import (
     after_offer_save,
     items,
@@ -134,7 +136,7 @@ class _Kind:
     aliases: Mapping[str, str]
     reportable: frozenset[str]
     refresh: Callable[[Any, Payload], None]
-    after_save: Callable[[Any, Payload, Payload], None]
+    after_save: Callable[[Any, Payload, Payload, bool], None]
     check: Callable[[Any], str]
     changed_signal: Signal
     conflict_signal: Signal
@@ -148,75 +150,83 @@ def _apply(
     topi_id, reported = _read(kind, payload)
     status = kind.aliases.get(reported, reported)
     environment = topi_settings.ENVIRONMENT
-    with transaction.atomic():
-        instance, created = _lock_or_create(kind, topi_id, payload, environment)
-        result: SyncResult[Any] = SyncResult(instance, created=created)
-        current = instance.status
-        steps = path(kind.edges, current, status)
-        if steps is None and path(kind.edges, status, current) is not None:
-            result.stale = True
-            logger.info(
-                "topi %s %s: ignored %r, it is already %r (a late report)",
-                kind.name, topi_id, status, current,
-            )  # fmt: skip
-            if not created:
-                return result
+    # No savepoint inside a caller's transaction (a webhook's): it would cost two statements on
+    # every delivery, and a failure here fails the caller's transaction anyway.
+    with transaction.atomic(savepoint=False):
+        for attempt in range(2):
+            instance, created = _lock_or_new(kind, topi_id, payload, environment)
+            result: SyncResult[Any] = SyncResult(instance, created=created)
+            current = instance.status
+            steps = path(kind.edges, current, status)
+            if steps is None and path(kind.edges, status, current) is not None:
+                result.stale = True
+                logger.info(
+                    "topi %s %s: ignored %r, it is already %r (a late report)",
+                    kind.name, topi_id, status, current,
+                )  # fmt: skip
+                if not created:
+                    return result
 
-        previous_raw = dict(instance.raw)
-        merged = _merge(previous_raw, payload)
-        data_changed = created or merged != previous_raw
-        if data_changed:
-            instance.raw = merged
-            kind.refresh(instance, payload)
+            previous_raw = dict(instance.raw)
+            merged = _merge(previous_raw, payload)
+            data_changed = created or merged != previous_raw
+            if data_changed:
+                instance.raw = merged
+                kind.refresh(instance, payload)
 
-        for edge in steps or ():
-            getattr(instance, edge.transition)()
-            logger.info(
-                "topi %s %s: %s -> %s (%s, origin %s)",
-                kind.name, topi_id, edge.source, edge.target, edge.transition, origin,
-            )  # fmt: skip
+            for edge in steps or ():
+                getattr(instance, edge.transition)()
+                logger.info(
+                    "topi %s %s: %s -> %s (%s, origin %s)",
+                    kind.name, topi_id, edge.source, edge.target, edge.transition, origin,
+                )  # fmt: skip
 
-        conflict = ""
-        if steps is None and not result.stale:
-            conflict = (
-                f"topi reports status {status!r}, which the documented {kind.name} lifecycle "
-                f"cannot reach from {current!r}; the status was left at {current!r}."
+            conflict = ""
+            if steps is None and not result.stale:
+                conflict = (
+                    f"topi reports status {status!r}, which the documented {kind.name} lifecycle "
+                    f"cannot reach from {current!r}; the status was left at {current!r}."
+                )
+            conflict = conflict or kind.check(instance)
+            appeared = bool(conflict) and conflict != instance.conflict
+            # A report that fits the lifecycle and the amounts settles an earlier conflict.
+            cleared = not conflict and bool(instance.conflict) and steps is not None
+            if appeared:
+                instance.conflict = conflict
+                instance.conflict_at = timezone.now()
+                logger.warning("topi %s %s: conflict: %s", kind.name, topi_id, conflict)
+            elif cleared:
+                logger.info(
+                    "topi %s %s: conflict cleared, topi's report of %r fits: %s",
+                    kind.name, topi_id, status, instance.conflict,
+                )  # fmt: skip
+                instance.conflict = ""
+                instance.conflict_at = None
+            conflict_changed = appeared or cleared
+
+            if created and not insert_unless_taken(instance):
+                if attempt:
+                    raise IntegrityError(f"topi {kind.name} {topi_id} could not be inserted")
+                continue  # another worker inserted it a moment ago: apply to it as it now is
+            if not created and (data_changed or steps or conflict_changed):
+                instance.save()
+            if data_changed:
+                kind.after_save(instance, payload, previous_raw, created)
+            _record_steps(kind, instance, created, steps or [], origin, event, user)
+            transaction.on_commit(
+                partial(
+                    _send_signals,
+                    kind,
+                    instance,
+                    created,
+                    tuple(steps or ()),
+                    origin,
+                    user,
+                    event,
+                    conflict if appeared else "",
+                )
             )
-        conflict = conflict or kind.check(instance)
-        appeared = bool(conflict) and conflict != instance.conflict
-        # A report that fits the lifecycle and the amounts settles an earlier conflict.
-        cleared = not conflict and bool(instance.conflict) and steps is not None
-        if appeared:
-            instance.conflict = conflict
-            instance.conflict_at = timezone.now()
-            logger.warning("topi %s %s: conflict: %s", kind.name, topi_id, conflict)
-        elif cleared:
-            logger.info(
-                "topi %s %s: conflict cleared, topi's report of %r fits: %s",
-                kind.name, topi_id, status, instance.conflict,
-            )  # fmt: skip
-            instance.conflict = ""
-            instance.conflict_at = None
-        conflict_changed = appeared or cleared
-
-        if data_changed or steps or conflict_changed:
-            instance.save()
-        if data_changed:
-            kind.after_save(instance, payload, previous_raw)
-        _record_steps(kind, instance, created, steps or [], origin, event, user)
-        transaction.on_commit(
-            partial(
-                _send_signals,
-                kind,
-                instance,
-                created,
-                tuple(steps or ()),
-                origin,
-                user,
-                event,
-                conflict if appeared else "",
-            )
-        )
+            break
 
     result.steps = tuple(steps or ())
     result.conflict = conflict
@@ -247,38 +257,29 @@ def _read(kind: _Kind, payload: Payload) -> tuple[str, str]:
     return topi_id, str(status)
 
 
-def _lock_or_create(
-    kind: _Kind, topi_id: str, payload: Payload, environment: str
-) -> tuple[Any, bool]:
-    """The row for ``topi_id``, locked until the transaction ends; created if new."""
-    rows = kind.model.objects.select_for_update()
-    found = rows.filter(topi_id=topi_id).first()
+def _lock_or_new(kind: _Kind, topi_id: str, payload: Payload, environment: str) -> tuple[Any, bool]:
+    """The row for ``topi_id`` (else the shop's draft for the payload's reference), locked until
+    the transaction ends, in one query; else a new row, not saved yet (``created``)."""
+    reference = str(payload.get("seller_offer_reference") or "")
+    match = Q(topi_id=topi_id)
+    if kind.model is Offer and reference:
+        match |= Q(topi_id__isnull=True, seller_offer_reference=reference, environment=environment)
+    rows: list[Record] = list(
+        kind.model.objects.select_for_update().filter(match).order_by("-created_at", "-pk")
+    )
+    found = next((row for row in rows if row.topi_id == topi_id), None)
     if found is not None:
         return found, False
-    reference = str(payload.get("seller_offer_reference") or "")
-    if kind.model is Offer and reference:
-        draft = (
-            rows.filter(
-                topi_id__isnull=True, seller_offer_reference=reference, environment=environment
-            )
-            .order_by("-created_at", "-pk")
-            .first()
-        )
-        if draft is not None:
-            draft.topi_id = topi_id
-            return draft, False
-    try:
-        with transaction.atomic():
-            created = kind.model.objects.create(
-                topi_id=topi_id,
-                seller_offer_reference=reference,
-                environment=environment,
-                status=kind.initial,
-            )
-    except IntegrityError:
-        # Another worker created it a moment ago; wait for its lock and take the row.
-        return rows.get(topi_id=topi_id), False
-    return created, True
+    if rows:  # the shop's draft, sent to topi but not yet answered: topi's answer is this
+        rows[0].topi_id = topi_id
+        return rows[0], False
+    new = kind.model(
+        topi_id=topi_id,
+        seller_offer_reference=reference,
+        environment=environment,
+        status=kind.initial,
+    )
+    return new, True
 
 
 def _record_steps(
@@ -376,7 +377,7 @@ ASSET_FIELDS = ["order", "product_id", "title", "status", "serial_number", "trac
                 "product_references", "raw"]  # fmt: skip
 
 
-def _after_order_save(order: Order, payload: Payload, previous_raw: Payload) -> None:
+def _after_order_save(order: Order, payload: Payload, previous_raw: Payload, created: bool) -> None:
     """Upsert the order's assets in a fixed number of queries, however many units it has."""
     assets = items(payload, "assets")
     if assets is None or assets == previous_raw.get("assets"):
@@ -386,7 +387,7 @@ def _after_order_save(order: Order, payload: Payload, previous_raw: Payload) -> 
         for asset in assets
         if isinstance(asset, Mapping) and isinstance(asset.get("id"), str)
     }
-    existing = Asset.objects.in_bulk(list(incoming), field_name="topi_id")
+    existing = {} if created else Asset.objects.in_bulk(list(incoming), field_name="topi_id")
     new: list[Asset] = []
     changed: list[Asset] = []
     for topi_id, asset in incoming.items():

@@ -396,7 +396,7 @@ def test_an_expired_offer_is_replaced_by_a_new_one(web, mocked, cart):
 
 def test_a_checkout_costs_its_query_budget(web, mocked, cart, query_budget):
     mocked.post(CREATE, status=201, json=created_offer())
-    with query_budget(19, "a new checkout (draft, createOffer, sync)"):
+    with query_budget(16, "a new checkout (draft, createOffer, sync)"):
         response = post_checkout(web)
 
     assert response["Location"] == CHECKOUT_URL

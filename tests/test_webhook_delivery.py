@@ -239,7 +239,7 @@ def test_a_processed_event_costs_its_query_budget_whatever_its_size(web, query_b
     deliver(web, payloads.offer("accepted"))
     order = payloads.order("created")
     order["assets"] = [{**order["assets"][0], "id": f"a-{n}"} for n in range(200)]
-    budget = 17 + asset_insert_statements(200)
+    budget = 7 + asset_insert_statements(200)  # and BEGIN/COMMIT (here SAVEPOINT/RELEASE)
     with query_budget(budget, "a new order's webhook with 200 assets"):
         deliver(web, order)
     assert Order.objects.get().assets.count() == 200
@@ -247,23 +247,25 @@ def test_a_processed_event_costs_its_query_budget_whatever_its_size(web, query_b
 
 @pytest.mark.django_db(transaction=True)
 def test_atomic_requests_do_not_lose_the_event(monkeypatch):
-    """Even an exception that escapes processing leaves the stored event for replay."""
+    """Even an exception that escapes sync leaves the event stored, as failed, for replay; and
+    topi hears 500, so it sends the delivery again."""
     from django.test import Client
 
-    from django_topi.webhooks import reception
+    from django_topi.webhooks import processing
 
     monkeypatch.setitem(connection.settings_dict, "ATOMIC_REQUESTS", True)
 
-    def crash(event):
+    def crash(*args, **kwargs):
         raise RuntimeError("worker died mid-way")
 
-    monkeypatch.setattr(reception.processing, "process", crash)
+    monkeypatch.setattr(processing, "apply_order_payload", crash)
 
     response = deliver(Client(raise_request_exception=False), payloads.order("created"))
 
     assert response.status_code == 500
     event = WebhookEvent.objects.get()
-    assert (event.status, event.kind) == ("received", "order")
+    assert (event.status, event.kind) == ("failed", "order")
+    assert event.error == "RuntimeError: worker died mid-way"
     assert Order.objects.count() == 0
 
 
@@ -333,3 +335,34 @@ def test_a_refusal_is_a_bare_status_and_its_reason_stays_here(
         assert WebhookEvent.objects.get().status == "rejected"
         assert WebhookEvent.objects.get().error == REFUSALS[how]
     assert Offer.objects.count() == 0
+
+
+def test_a_duplicate_is_answered_from_its_key_without_a_database_error(web, query_budget):
+    """One statement finds the stored delivery (an upsert on PostgreSQL, whose server log would
+    otherwise get an ERROR line with the customer's data per duplicate); nothing is applied."""
+    body = payloads.offer("accepted")
+    deliver(web, body, msg_id="msg_dup")
+
+    with query_budget({"postgresql": 3, "sqlite": 4}, "a duplicate delivery") as captured:
+        response = deliver(web, body, msg_id="msg_dup")
+
+    assert (response.status_code, response.json()) == (
+        200, {"status": "processed", "reason": "duplicate"},
+    )  # fmt: skip
+    statements = [query["sql"].split()[0] for query in captured.captured_queries]
+    assert "UPDATE" not in statements  # no offer, order or event is written again
+    assert WebhookEvent.objects.count() == 1
+    assert StatusChange.objects.filter(target="accepted").count() == 1
+
+
+def test_a_new_offer_costs_one_transaction_of_six_statements(web, query_budget):
+    """Event, offer lookup, offer, lines, early orders, timeline: each once, in one transaction
+    (here a SAVEPOINT pair: the test runs inside a transaction)."""
+    with query_budget(8, "a new accepted offer's webhook") as captured:
+        response = deliver(web, payloads.offer("accepted"))
+
+    assert response.status_code == 200
+    verbs = [query["sql"].split()[0] for query in captured.captured_queries]
+    assert verbs.count("SAVEPOINT") == 1
+    assert "DELETE" not in verbs  # a new offer has no lines to replace
+    assert Offer.objects.get().lines.count() == 2

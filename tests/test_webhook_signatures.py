@@ -62,7 +62,8 @@ def test_a_rotated_secret_is_accepted(web, settings):
 @pytest.mark.parametrize(
     ("age", "words"), [(301, "is 301 s old"), (-301, "is 301 s in the future")]
 )
-def test_stale_and_future_timestamps_are_rejected(web, age, words):
+def test_stale_and_future_timestamps_are_rejected(web, time_machine, age, words):
+    time_machine.move_to(time.time(), tick=False)  # a slow machine must not age it further
     response = deliver(web, payloads.offer("accepted"), timestamp=int(time.time()) - age)
 
     assert (response.status_code, response.content) == (400, b"")
@@ -121,3 +122,70 @@ def test_verify_refuses_a_signature_scheme_it_does_not_know():
     headers = {"svix-id": "m", "svix-timestamp": "1000", "svix-signature": "v2,abc"}
     with pytest.raises(VerificationFailed, match="holds no v1 signature"):
         verify(headers, b"{}", [SECRET], tolerance=300, now=1000)
+
+
+# -- Standard Webhooks' own header names -----------------------------------------------------------
+
+
+def standard_names(headers: dict[str, str]) -> dict[str, str]:
+    """The same headers under Standard Webhooks' names: ``webhook-id`` for ``svix-id`` …"""
+    return {name.replace("HTTP_SVIX_", "HTTP_WEBHOOK_"): value for name, value in headers.items()}
+
+
+def test_webhook_header_names_are_verified_and_applied_once(web):
+    body = json.dumps(payloads.offer("accepted")).encode()
+    headers = standard_names(signed_headers(body, msg_id="msg_std"))
+
+    first = web.generic("POST", URL, body, content_type="application/json", **headers)
+    again = web.generic("POST", URL, body, content_type="application/json", **headers)
+
+    assert (first.status_code, first.json()) == (200, {"status": "processed"})
+    assert (again.status_code, again.json()) == (
+        200,
+        {"status": "processed", "reason": "duplicate"},
+    )
+    event = WebhookEvent.objects.get()
+    assert (event.verification, event.svix_id) == ("signature", "msg_std")
+    assert event.headers["webhook-signature"] == "[redacted]"
+    assert Offer.objects.get().status == "accepted"
+
+
+def test_a_tampered_body_under_webhook_names_is_refused(web):
+    body = json.dumps(payloads.offer("accepted")).encode()
+    headers = standard_names(signed_headers(body))
+
+    response = web.generic(
+        "POST", URL, body.replace(b"accepted", b"declined"), content_type="application/json",
+        **headers,
+    )  # fmt: skip
+
+    assert response.status_code == 401
+    assert Offer.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "missing", ["HTTP_WEBHOOK_ID", "HTTP_WEBHOOK_TIMESTAMP", "HTTP_WEBHOOK_SIGNATURE"]
+)
+def test_a_missing_webhook_header_is_named_by_its_own_name(web, missing):
+    body = json.dumps(payloads.offer("accepted")).encode()
+    headers = standard_names(signed_headers(body))
+    del headers[missing]
+
+    response = web.generic("POST", URL, body, content_type="application/json", **headers)
+
+    assert response.status_code == 400
+    name = missing.removeprefix("HTTP_").lower().replace("_", "-")
+    assert WebhookEvent.objects.get().error == f"missing {name} header"
+
+
+def test_a_stale_webhook_timestamp_is_named_by_its_own_name():
+    body = b"{}"
+    now = time.time()
+    headers = {
+        "webhook-id": "msg_1",
+        "webhook-timestamp": str(int(now) - 600),
+        "webhook-signature": sign(SECRET, "msg_1", int(now) - 600, body),
+    }
+
+    with pytest.raises(VerificationFailed, match=r"^webhook-timestamp is 600 s old"):
+        verify(headers, body, [SECRET], 300, now=now)

@@ -9,6 +9,7 @@ in ``refetch`` mode they are only a hint of which object to fetch from topi.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import ipaddress
 import json
@@ -28,7 +29,9 @@ from django_topi.client import TopiError, TopiNotFound, get_client
 from django_topi.conf import topi_settings
 from django_topi.ids import TOPI_ID
 from django_topi.models import Origin, WebhookEvent
+from django_topi.models.base import insert_or_find, insert_unless_taken
 from django_topi.sync import UnknownStatus, apply_offer_payload, apply_order_payload
+from django_topi.webhooks.verification import message_id
 
 logger = logging.getLogger("django_topi.webhooks")
 
@@ -125,35 +128,98 @@ def dedupe_key(svix_id: str, body: bytes) -> str:
     return f"svix:{svix_id}" if svix_id else "sha256:" + hashlib.sha256(body).hexdigest()
 
 
-def store(
+def new_event(
     body: bytes,
     headers: dict[str, str],
     ip: str | None,
     svix_id: str,
     verification: str,
     shape: Shape,
-) -> tuple[WebhookEvent, bool]:
-    """Keep the delivery, committed on its own; ``(event, False)`` for a duplicate."""
-    fields: dict[str, Any] = {
-        "body": body,
-        "headers": headers,
-        "remote_ip": ip,
-        "svix_id": svix_id[:255],
-        "kind": shape.kind,
-        "topi_id": shape.topi_id,
-        "reported_status": shape.status,
-        "verification": verification,
-    }
+) -> WebhookEvent:
+    """The row for a delivery, not saved yet."""
+    return WebhookEvent(
+        body=body,
+        headers=headers,
+        remote_ip=ip,
+        svix_id=svix_id[:255],
+        dedupe_key=dedupe_key(svix_id, body),
+        kind=shape.kind,
+        topi_id=shape.topi_id,
+        reported_status=shape.status,
+        verification=verification,
+    )
+
+
+def store(event: WebhookEvent, shape: Shape) -> tuple[WebhookEvent, bool]:
+    """Keep the delivery (``new_event``), committed on its own; ``(event, False)`` for a
+    duplicate."""
     if shape.problem:
-        fields.update(status=Status.IGNORED, error=shape.problem, processed_at=timezone.now())
-    key = dedupe_key(svix_id, body)
-    try:
-        with transaction.atomic():
-            event = WebhookEvent.objects.create(dedupe_key=key, **fields)
-    except IntegrityError:
-        return WebhookEvent.objects.get(dedupe_key=key), False
+        event.status, event.error, event.processed_at = (
+            Status.IGNORED, shape.problem, timezone.now(),
+        )  # fmt: skip
+    if not insert_unless_taken(event):
+        return WebhookEvent.objects.get(dedupe_key=event.dedupe_key), False
     signals.webhook_received.send_robust(sender=WebhookEvent, event=event)
     return event, True
+
+
+def ingest(event: WebhookEvent, shape: Shape) -> Outcome:
+    """Store and apply one verified delivery in one transaction; topi hears 2xx only after it
+    commits.
+
+    The event row is inserted already marked processed, unless its dedupe key is taken: then
+    this is a duplicate, answered from the stored row's status, and no database error is
+    raised (or logged by the database). If applying fails, the transaction rolls back whole,
+    and the event is stored as failed in a transaction of its own, to be replayed.
+    """
+    event.status, event.attempts, event.processed_at = Status.PROCESSED, 1, timezone.now()
+    apply = apply_offer_payload if shape.kind == Kind.OFFER else apply_order_payload
+    try:
+        with transaction.atomic():
+            # A duplicate answers its primary key and status, all it takes to answer it.
+            known = insert_or_find(event, "dedupe_key", "status")
+            if known is None:
+                apply(shape.payload, Origin.WEBHOOK, event=event)
+                transaction.on_commit(lambda: _announce(event))
+            elif not known:  # refused by the database for another reason than the key
+                raise IntegrityError(f"webhook event {event.dedupe_key} could not be stored")
+    except Exception as exc:
+        return _store_failed(event, exc)
+    return Outcome(Status.PROCESSED, 200) if known is None else _duplicate(*known)
+
+
+def _duplicate(pk: int, status: str) -> Outcome:
+    """A delivery stored before: done, refused, or to be processed again (topi's retry after a
+    failure)."""
+    if status in (Status.PROCESSED, Status.IGNORED):
+        return Outcome(status, 200, "duplicate")
+    if status == Status.REJECTED:
+        return Outcome(status, 400, "duplicate of a rejected delivery")
+    return process(WebhookEvent.objects.get(pk=pk))
+
+
+def _announce(event: WebhookEvent) -> None:
+    """After the commit: ``webhook_received`` with the event as it arrived, then
+    ``webhook_processed``."""
+    received: WebhookEvent = copy.copy(event)
+    received.status, received.processed_at = Status.RECEIVED, None
+    signals.webhook_received.send_robust(sender=WebhookEvent, event=received)
+    signals.webhook_processed.send_robust(sender=WebhookEvent, event=event)
+
+
+def _store_failed(event: WebhookEvent, exc: Exception) -> Outcome:
+    """Keep a delivery whose processing failed, as failed, for replay; answer topi."""
+    message, trace = _failure(event, exc)
+    event.pk = None
+    event._state.adding = True
+    event.status, event.processed_at, event.error, event.traceback = (
+        Status.FAILED, None, message, trace,
+    )  # fmt: skip
+    if insert_unless_taken(event):
+        signals.webhook_failed.send_robust(sender=WebhookEvent, event=event, error=exc)
+    if isinstance(exc, UnknownStatus):
+        return Outcome(Status.FAILED, 200, "unknown status")
+    return Outcome(Status.FAILED, 500, "processing failed")
 
 
 def reject(body: bytes, headers: dict[str, str], ip: str | None, reason: str) -> WebhookEvent:
@@ -163,7 +229,7 @@ def reject(body: bytes, headers: dict[str, str], ip: str | None, reason: str) ->
         body=body[:REJECTED_BODY_LIMIT],
         headers=headers,
         remote_ip=ip,
-        svix_id=headers.get("svix-id", "")[:255],
+        svix_id=message_id(headers)[:255],
         verification=Verification.FAILED,
         status=Status.REJECTED,
         error=reason,
@@ -221,7 +287,7 @@ def process(event: WebhookEvent) -> Outcome:
         return _apply(event, shape, payload)
     except UnknownStatus as exc:
         # topi sending it again will not help; an upgrade and a replay will. So: 200.
-        _record_unknown_status(event, exc)
+        _record_failure(event, exc)
         return Outcome(Status.FAILED, 200, "unknown status")
     except Exception as exc:
         _record_failure(event, exc)
@@ -271,32 +337,28 @@ def _processed(event: WebhookEvent) -> None:
     signals.webhook_processed.send_robust(sender=WebhookEvent, event=event)
 
 
-def _record_failure(event: WebhookEvent, exc: BaseException) -> None:
-    """Keep the error with the event (outside the rolled-back transaction) for replay."""
+def _failure(event: WebhookEvent, exc: BaseException) -> tuple[str, str]:
+    """Log why processing failed; answer the error and traceback to keep with the event."""
+    which = event.pk or event.svix_id or event.topi_id
+    if isinstance(exc, UnknownStatus):
+        message = (
+            f"topi reported {exc.kind} {exc.topi_id} with status {exc.status!r}, which this "
+            "version of django-topi does not know. Upgrade django-topi, then replay the event "
+            "(topi_replay_webhooks --failed)."
+        )
+        logger.error("topi webhook %s failed: %s", which, message)
+        return message, ""
     message = f"{type(exc).__name__}: {exc}"[:2000]
     level = logging.WARNING if isinstance(exc, TopiError) else logging.ERROR
-    logger.log(
-        level, "topi webhook %s failed: %s", event.pk, message, exc_info=level == logging.ERROR
-    )
-    WebhookEvent.objects.filter(pk=event.pk).update(
-        status=Status.FAILED,
-        attempts=F("attempts") + 1,
-        error=message,
-        traceback=traceback.format_exc()[-20000:],
-    )
-    event.refresh_from_db()
-    signals.webhook_failed.send_robust(sender=WebhookEvent, event=event, error=exc)
+    logger.log(level, "topi webhook %s failed: %s", which, message, exc_info=level == logging.ERROR)
+    return message, traceback.format_exc()[-20000:]
 
 
-def _record_unknown_status(event: WebhookEvent, exc: UnknownStatus) -> None:
-    message = (
-        f"topi reported {exc.kind} {exc.topi_id} with status {exc.status!r}, which this version of "
-        "django-topi does not know. Upgrade django-topi, then replay the event "
-        "(topi_replay_webhooks --failed)."
-    )
-    logger.error("topi webhook %s failed: %s", event.pk, message)
+def _record_failure(event: WebhookEvent, exc: BaseException) -> None:
+    """Keep the error with the event (outside the rolled-back transaction) for replay."""
+    message, trace = _failure(event, exc)
     WebhookEvent.objects.filter(pk=event.pk).update(
-        status=Status.FAILED, attempts=F("attempts") + 1, error=message, traceback=""
+        status=Status.FAILED, attempts=F("attempts") + 1, error=message, traceback=trace
     )
     event.refresh_from_db()
     signals.webhook_failed.send_robust(sender=WebhookEvent, event=event, error=exc)

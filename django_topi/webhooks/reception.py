@@ -19,7 +19,7 @@ from django_topi.models import WebhookEvent
 from django_topi.webhooks import processing
 from django_topi.webhooks.processing import Outcome
 from django_topi.webhooks.tasks import enqueue
-from django_topi.webhooks.verification import VerificationFailed, verify
+from django_topi.webhooks.verification import VerificationFailed, message_id, verify
 
 logger = logging.getLogger("django_topi.webhooks")
 Status = WebhookEvent.Status
@@ -109,7 +109,7 @@ def receive(request: HttpRequest) -> Outcome:
         body,
         processing.stored_headers(request),
         processing.client_ip(request, topi_settings.WEBHOOK_TRUSTED_PROXIES),
-        request.headers.get("svix-id", "").strip(),
+        message_id(request.headers),
     )
     try:
         for validate in VALIDATORS:
@@ -121,9 +121,16 @@ def receive(request: HttpRequest) -> Outcome:
         processing.reject(body, delivery.headers, delivery.ip, refused.reason)
         return Outcome(Status.REJECTED, refused.status, refused.reason)
 
-    event, created = processing.store(
+    event: WebhookEvent = processing.new_event(
         body, delivery.headers, delivery.ip, delivery.svix_id, delivery.verification, shape
     )
+    if (
+        topi_settings.WEBHOOK_PROCESSING == "sync"
+        and "refetch" not in topi_settings.WEBHOOK_VERIFICATION
+        and not shape.problem
+    ):
+        return processing.ingest(event, shape)
+    event, created = processing.store(event, shape)
     if event.status in (Status.PROCESSED, Status.IGNORED):
         return Outcome(event.status, 200, "" if created else "duplicate")
     if event.status == Status.REJECTED:

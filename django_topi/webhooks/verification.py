@@ -31,6 +31,26 @@ class SignedHeaders:
     svix_id: str
     timestamp: int
     signatures: tuple[str, ...]
+    #: The header names' prefix the delivery used: ``svix`` or ``webhook``.
+    prefix: str = "svix"
+
+
+#: The header names' prefixes: Svix's, as topi sends them, and Standard Webhooks' own.
+PREFIXES = ("svix", "webhook")
+
+
+def header_prefix(headers: Mapping[str, str]) -> str:
+    """``svix`` or ``webhook``: the family of names the delivery's headers use (``svix`` when
+    it has neither, so a missing header is named as topi names it)."""
+    for prefix in PREFIXES:
+        if any(headers.get(f"{prefix}-{part}") for part in ("id", "timestamp", "signature")):
+            return prefix
+    return PREFIXES[0]
+
+
+def message_id(headers: Mapping[str, str]) -> str:
+    """The delivery's ``svix-id`` (or ``webhook-id``), "" without one."""
+    return str(headers.get(f"{header_prefix(headers)}-id", "")).strip()
 
 
 def signing_key(secret: str) -> bytes:
@@ -65,25 +85,28 @@ def signed_headers(
 
 
 def read_headers(headers: Mapping[str, str]) -> SignedHeaders:
-    """The three svix headers, or ``VerificationFailed`` naming what is missing or malformed."""
+    """The three signature headers, named ``svix-*`` as topi sends them or ``webhook-*`` as
+    Standard Webhooks names them; ``VerificationFailed`` naming what is missing or malformed."""
+    prefix = header_prefix(headers)
     values = {}
-    for name in ("svix-id", "svix-timestamp", "svix-signature"):
+    for part in ("id", "timestamp", "signature"):
+        name = f"{prefix}-{part}"
         value = headers.get(name, "").strip()
         if not value:
             raise VerificationFailed(f"missing {name} header")
-        values[name] = value
+        values[part] = value
     try:
-        timestamp = int(values["svix-timestamp"])
+        timestamp = int(values["timestamp"])
     except ValueError:
-        raise VerificationFailed("svix-timestamp is not a number of seconds") from None
+        raise VerificationFailed(f"{prefix}-timestamp is not a number of seconds") from None
     signatures = tuple(
         part.split(",", 1)[1]
-        for part in values["svix-signature"].split()
+        for part in values["signature"].split()
         if part.startswith("v1,") and len(part) > 3
     )
     if not signatures:
-        raise VerificationFailed("svix-signature holds no v1 signature")
-    return SignedHeaders(values["svix-id"], timestamp, signatures)
+        raise VerificationFailed(f"{prefix}-signature holds no v1 signature")
+    return SignedHeaders(values["id"], timestamp, signatures, prefix)
 
 
 def verify(
@@ -100,7 +123,8 @@ def verify(
     if abs(age) > tolerance:
         when = f"{age} s old" if age > 0 else f"{-age} s in the future"
         raise VerificationFailed(
-            f"svix-timestamp is {when} (tolerance {tolerance} s): a replay, or a clock that is off"
+            f"{signed.prefix}-timestamp is {when} (tolerance {tolerance} s): a replay, or a clock "
+            "that is off"
         )
     tried = 0
     for secret in secrets:

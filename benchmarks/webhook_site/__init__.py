@@ -1,0 +1,1 @@
+"""A benchmark-only Django site for ``benchmarks/webhooks.py``: django-topi's webhook beside a floor."""
