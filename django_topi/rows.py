@@ -53,6 +53,17 @@ def _customer_columns(instance: Record, customer: Mapping[str, Any]) -> None:
     instance.email = str(customer.get("email") or "")[:254]
 
 
+def merge(previous: Payload, payload: Payload) -> dict[str, Any]:
+    """The newest payload on top of what was known; an empty value never hides a known one,
+    because slim webhook bodies send ``[]`` or ``null`` for what they leave out."""
+    merged = dict(previous)
+    for key, value in payload.items():
+        if value in (None, [], {}) and previous.get(key) not in (None, [], {}):
+            continue
+        merged[key] = value
+    return merged
+
+
 def _shared_columns(record: Record, payload: Payload) -> None:
     """What offers and orders both carry: the shop's reference and topi's creation time."""
     if payload.get("seller_offer_reference"):

@@ -38,6 +38,7 @@ from django_topi.models.base import insert_unless_taken
 from django_topi.rows import (
     after_offer_save,
     items,
+    merge,
     offer_amount_conflict,
     refresh_offer,
     refresh_order,
@@ -153,96 +154,90 @@ def _apply(
     # No savepoint inside a caller's transaction (a webhook's): it would cost two statements on
     # every delivery, and a failure here fails the caller's transaction anyway.
     with transaction.atomic(savepoint=False):
-        for attempt in range(2):
+        for _attempt in range(2):
             instance, created = _lock_or_new(kind, topi_id, payload, environment)
-            result: SyncResult[Any] = SyncResult(instance, created=created)
-            current = instance.status
-            steps = path(kind.edges, current, status)
-            if steps is None and path(kind.edges, status, current) is not None:
-                result.stale = True
-                logger.info(
-                    "topi %s %s: ignored %r, it is already %r (a late report)",
-                    kind.name, topi_id, status, current,
-                )  # fmt: skip
-                if not created:
-                    return result
+            result = _walk(kind, instance, created, topi_id, status, payload, origin, event, user)
+            if result is not None:
+                return result
+            # Another worker inserted the row a moment ago: apply to it as it now is.
+    raise IntegrityError(f"topi {kind.name} {topi_id} could not be inserted")
 
-            previous_raw = dict(instance.raw)
-            merged = _merge(previous_raw, payload)
-            data_changed = created or merged != previous_raw
-            if data_changed:
-                instance.raw = merged
-                kind.refresh(instance, payload)
 
-            for edge in steps or ():
-                getattr(instance, edge.transition)()
-                logger.info(
-                    "topi %s %s: %s -> %s (%s, origin %s)",
-                    kind.name, topi_id, edge.source, edge.target, edge.transition, origin,
-                )  # fmt: skip
+def _walk(
+    kind: _Kind,
+    instance: Record,
+    created: bool,
+    topi_id: str,
+    status: str,
+    payload: Payload,
+    origin: str,
+    event: WebhookEvent | None,
+    user: Any,
+) -> SyncResult[Any] | None:
+    """Walk ``instance`` to ``status`` and keep what topi sent; ``None`` when a new row lost
+    the race to insert it."""
+    result: SyncResult[Any] = SyncResult(instance, created=created)
+    current = instance.status
+    steps = path(kind.edges, current, status)
+    if steps is None and path(kind.edges, status, current) is not None:
+        result.stale = True
+        logger.info(
+            "topi %s %s: ignored %r, it is already %r (a late report)",
+            kind.name, topi_id, status, current,
+        )  # fmt: skip
+        if not created:
+            return result
 
-            conflict = ""
-            if steps is None and not result.stale:
-                conflict = (
-                    f"topi reports status {status!r}, which the documented {kind.name} lifecycle "
-                    f"cannot reach from {current!r}; the status was left at {current!r}."
-                )
-            conflict = conflict or kind.check(instance)
-            appeared = bool(conflict) and conflict != instance.conflict
-            # A report that fits the lifecycle and the amounts settles an earlier conflict.
-            cleared = not conflict and bool(instance.conflict) and steps is not None
-            if appeared:
-                instance.conflict = conflict
-                instance.conflict_at = timezone.now()
-                logger.warning("topi %s %s: conflict: %s", kind.name, topi_id, conflict)
-            elif cleared:
-                logger.info(
-                    "topi %s %s: conflict cleared, topi's report of %r fits: %s",
-                    kind.name, topi_id, status, instance.conflict,
-                )  # fmt: skip
-                instance.conflict = ""
-                instance.conflict_at = None
-            conflict_changed = appeared or cleared
+    previous_raw = dict(instance.raw)
+    merged = merge(previous_raw, payload)
+    data_changed = created or merged != previous_raw
+    if data_changed:
+        instance.raw = merged
+        kind.refresh(instance, payload)
 
-            if created and not insert_unless_taken(instance):
-                if attempt:
-                    raise IntegrityError(f"topi {kind.name} {topi_id} could not be inserted")
-                continue  # another worker inserted it a moment ago: apply to it as it now is
-            if not created and (data_changed or steps or conflict_changed):
-                instance.save()
-            if data_changed:
-                kind.after_save(instance, payload, previous_raw, created)
-            _record_steps(kind, instance, created, steps or [], origin, event, user)
-            transaction.on_commit(
-                partial(
-                    _send_signals,
-                    kind,
-                    instance,
-                    created,
-                    tuple(steps or ()),
-                    origin,
-                    user,
-                    event,
-                    conflict if appeared else "",
-                )
-            )
-            break
+    for edge in steps or ():
+        getattr(instance, edge.transition)()
+        logger.info(
+            "topi %s %s: %s -> %s (%s, origin %s)",
+            kind.name, topi_id, edge.source, edge.target, edge.transition, origin,
+        )  # fmt: skip
 
+    conflict = ""
+    if steps is None and not result.stale:
+        conflict = (
+            f"topi reports status {status!r}, which the documented {kind.name} lifecycle "
+            f"cannot reach from {current!r}; the status was left at {current!r}."
+        )
+    conflict = conflict or kind.check(instance)
+    appeared = bool(conflict) and conflict != instance.conflict
+    # A report that fits the lifecycle and the amounts settles an earlier conflict.
+    cleared = not conflict and bool(instance.conflict) and steps is not None
+    if appeared:
+        instance.conflict = conflict
+        instance.conflict_at = timezone.now()
+        logger.warning("topi %s %s: conflict: %s", kind.name, topi_id, conflict)
+    elif cleared:
+        logger.info(
+            "topi %s %s: conflict cleared, topi's report of %r fits: %s",
+            kind.name, topi_id, status, instance.conflict,
+        )  # fmt: skip
+        instance.conflict = ""
+        instance.conflict_at = None
+    conflict_changed = appeared or cleared
+
+    if created and not insert_unless_taken(instance):
+        return None  # another worker inserted it a moment ago
+    if not created and (data_changed or steps or conflict_changed):
+        instance.save()
+    if data_changed:
+        kind.after_save(instance, payload, previous_raw, created)
+    _record_steps(kind, instance, created, steps or [], origin, event, user)
+    walked = (kind, instance, created, tuple(steps or ()), origin, user, event)
+    transaction.on_commit(partial(_send_signals, *walked, conflict if appeared else ""))
     result.steps = tuple(steps or ())
     result.conflict = conflict
     result.changed = bool(data_changed or steps or conflict_changed)
     return result
-
-
-def _merge(previous: Payload, payload: Payload) -> dict[str, Any]:
-    """The newest payload on top of what was known; an empty value never hides a known one,
-    because slim webhook bodies send ``[]`` or ``null`` for what they leave out."""
-    merged = dict(previous)
-    for key, value in payload.items():
-        if value in (None, [], {}) and previous.get(key) not in (None, [], {}):
-            continue
-        merged[key] = value
-    return merged
 
 
 def _read(kind: _Kind, payload: Payload) -> tuple[str, str]:

@@ -366,3 +366,17 @@ def test_a_new_offer_costs_one_transaction_of_six_statements(web, query_budget):
     assert verbs.count("SAVEPOINT") == 1
     assert "DELETE" not in verbs  # a new offer has no lines to replace
     assert Offer.objects.get().lines.count() == 2
+
+
+def test_a_row_the_database_refuses_for_another_reason_is_an_error_not_a_duplicate():
+    """SQLite's INSERT OR IGNORE skips any constraint: a skipped row that no other row holds the
+    key of must not pass for a stored duplicate (PostgreSQL raises on its own)."""
+    from django.db import IntegrityError, transaction
+
+    from django_topi.models.base import insert_or_find
+
+    refused = WebhookEvent(body=None, headers={}, dedupe_key="svix:msg_refused")
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert_or_find(refused, "dedupe_key", "status")
+    assert refused.pk is None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import connections, models, router
+from django.db import IntegrityError, connections, models, router
 from django.db.models.constants import OnConflict
 from django.db.models.signals import post_save, pre_save
 from django.db.models.sql import InsertQuery
@@ -83,7 +83,10 @@ def insert_or_find(instance: models.Model, unique: str, *columns: str) -> tuple[
         if insert_unless_taken(instance):
             return None
         found = model._default_manager.filter(**{unique: getattr(instance, unique)})
-        return found.values_list("pk", *columns).first()
+        holder = found.values_list("pk", *columns).first()
+        if holder is None:  # SQLite's INSERT OR IGNORE skips any constraint, not only ``unique``
+            raise IntegrityError(f"{instance._meta.label} could not be inserted")
+        return tuple(holder)
     pre_save.send(sender=model, instance=instance, raw=False, using=using, update_fields=None)
     query = InsertQuery(model)
     query.insert_values(_inserted_fields(instance), [instance])

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
@@ -181,21 +181,23 @@ def ingest(event: WebhookEvent, shape: Shape) -> Outcome:
             if known is None:
                 apply(shape.payload, Origin.WEBHOOK, event=event)
                 transaction.on_commit(lambda: _announce(event))
-            elif not known:  # refused by the database for another reason than the key
-                raise IntegrityError(f"webhook event {event.dedupe_key} could not be stored")
     except Exception as exc:
         return _store_failed(event, exc)
     return Outcome(Status.PROCESSED, 200) if known is None else _duplicate(*known)
 
 
-def _duplicate(pk: int, status: str) -> Outcome:
-    """A delivery stored before: done, refused, or to be processed again (topi's retry after a
-    failure)."""
+def answered(status: str, duplicate: bool) -> Outcome | None:
+    """The answer for a stored delivery that needs no processing (done, or refused); ``None``
+    for one still to process (new, or topi's retry after a failure)."""
     if status in (Status.PROCESSED, Status.IGNORED):
-        return Outcome(status, 200, "duplicate")
+        return Outcome(status, 200, "duplicate" if duplicate else "")
     if status == Status.REJECTED:
         return Outcome(status, 400, "duplicate of a rejected delivery")
-    return process(WebhookEvent.objects.get(pk=pk))
+    return None
+
+
+def _duplicate(pk: int, status: str) -> Outcome:
+    return answered(status, duplicate=True) or process(WebhookEvent.objects.get(pk=pk))
 
 
 def _announce(event: WebhookEvent) -> None:

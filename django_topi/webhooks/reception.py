@@ -131,10 +131,9 @@ def receive(request: HttpRequest) -> Outcome:
     ):
         return processing.ingest(event, shape)
     event, created = processing.store(event, shape)
-    if event.status in (Status.PROCESSED, Status.IGNORED):
-        return Outcome(event.status, 200, "" if created else "duplicate")
-    if event.status == Status.REJECTED:
-        return Outcome(event.status, 400, "duplicate of a rejected delivery")
+    done = processing.answered(event.status, duplicate=not created)
+    if done is not None:
+        return done
     if topi_settings.WEBHOOK_PROCESSING == "task":
         try:
             enqueue(event)
