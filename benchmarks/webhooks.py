@@ -7,7 +7,13 @@ benchmark-only site (``benchmarks/webhook_site``):
 * the floor: a bare view that parses the JSON body and ``get_or_create``s one row by svix-id,
   with no verification: the least any webhook endpoint on this stack costs;
 * django-topi's ``django_topi:webhook``: verify the signature, store the WebhookEvent, dedupe by
-  svix-id, apply the offer through ``django_topi.sync``.
+  svix-id, apply the offer through ``django_topi.sync``;
+* the same endpoint in task mode (``WEBHOOK_PROCESSING = "task"``, a second gunicorn): verify,
+  store, enqueue on Redis with django-tasks-rq, answer 202. Its round ends with a drain: 2
+  ``manage.py rqworker --burst`` processes apply what was queued (the re-sends too, each queued
+  again), and the drain rate is the events applied per second between the first and the last
+  one applied. The workers start only once the receiving is done, as if on other machines, so
+  they do not compete with the receiver for this machine's CPUs.
 
 Per round and endpoint: a fresh set of N new deliveries, then D identical re-sends (same body,
 same headers, same svix-id) of already answered ones. Rounds alternate floor, django-topi, floor,
@@ -24,12 +30,14 @@ p50/p99 latency (client side, queueing included) for new deliveries and for dupl
 * ``ERROR:`` lines the PostgreSQL cluster logged during each endpoint's rounds.
 
 Everything runs on this machine: a private PostgreSQL cluster (``initdb`` in a temp dir, a free
-loopback port, ``fsync=off``, so not crash-safe, which a benchmark does not need), gunicorn with
-2 sync workers on another free loopback port, and the senders; all of it is stopped and the temp
-dir removed at the end, on errors and on Ctrl-C. The process exits 1 if an event was lost or
+loopback port, ``fsync=off``, so not crash-safe, which a benchmark does not need), a private
+Redis (``redis-server`` without persistence on a free loopback port; without ``redis-server``
+the task-mode row is left out, and said so), two gunicorns with 2 sync workers each on other
+free loopback ports (only one of them under load at a time), and the senders; all of it is
+stopped and the temp dir removed at the end, on errors and on Ctrl-C. The process exits 1 if an event was lost or
 applied twice or a delivery was not answered 2xx.
 
-    .venv/bin/pip install -e ".[bench]"     # gunicorn
+    .venv/bin/pip install -e ".[bench,rq]"     # gunicorn, django-tasks-rq
     .venv/bin/python benchmarks/webhooks.py [--quick] [--events N] [--duplicates D] [--rounds R]
 
 ``--quick`` (1 round, 50 events, 10 duplicates, warm-up 10) is a smoke run for CI.
@@ -71,10 +79,13 @@ from django_topi.webhooks.verification import signed_headers
 
 SENDERS = 8
 WORKERS = 2
+TASK_WORKERS = 2
 DATABASE = "topi_bench"
 FLOOR_PATH = "/floor/webhook/"
 LOOPBACK = "127.0.0.1"
-TARGETS = ("floor", "django-topi")
+TASK = "topi task mode"
+TARGETS = ("floor", "django-topi", TASK)
+QUEUE = "topi-webhooks"  # webhook_site.settings.TASK_QUEUE
 
 
 STARTED = time.monotonic()
@@ -224,6 +235,61 @@ def error_kind(line: str) -> str:
     return re.sub(r"'[^']*'", "'…'", message)
 
 
+# -- Redis ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class Redis:
+    """A throwaway Redis in ``root`` on loopback, keeping nothing on disk."""
+
+    root: Path
+    port: int
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://{LOOPBACK}:{self.port}/0"
+
+    @staticmethod
+    def binary() -> str | None:
+        return shutil.which("redis-server")
+
+    def version(self) -> str:
+        found = re.search(r"v=(\S+)", run([self.binary() or "redis-server", "--version"]))
+        return found.group(1) if found else "?"
+
+    def start(self) -> None:
+        with (self.root / "redis.log").open("ab") as log:
+            self.process = subprocess.Popen(  # noqa: S603  (our own arguments, no shell)
+                [self.binary() or "redis-server", "--port", str(self.port), "--bind", LOOPBACK,
+                 "--save", "", "--appendonly", "no", "--dir", str(self.root)],
+                stdout=log, stderr=log, start_new_session=True,
+            )  # fmt: skip
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            with contextlib.suppress(Exception):
+                if self.client().ping():
+                    return
+            time.sleep(0.1)
+        raise RuntimeError("redis-server did not answer within 30 s")
+
+    def client(self) -> Any:
+        import redis
+
+        return redis.Redis.from_url(self.url, socket_connect_timeout=2)
+
+    def stop(self) -> None:
+        process, self.process = self.process, None
+        if process is None or process.poll() is not None:
+            return
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+
+
 # -- gunicorn ------------------------------------------------------------------------------------
 
 
@@ -235,10 +301,11 @@ class Server:
     port: int
     env: dict[str, str]
     process: subprocess.Popen[bytes] | None = None
+    name: str = "gunicorn"
 
     @property
     def log(self) -> Path:
-        return self.root / "gunicorn.log"
+        return self.root / f"{self.name}.log"
 
     def start(self, *, count_queries: bool = False) -> None:
         env = {**self.env, "TOPI_BENCH_COUNT_QUERIES": "1" if count_queries else "0"}
@@ -478,6 +545,29 @@ def check_topi(new: Sequence[Delivery], batch: Batch) -> tuple[int, int]:
 
 
 @dataclass
+class Drain:
+    """Task mode's second half: the workers applying what the receiver queued."""
+
+    events: int
+    jobs: int
+    #: From the first event applied to the last (``processed_at``), so worker start-up is out.
+    seconds: float
+    #: From starting the workers to their exit, start-up included.
+    wall: float
+    failed_jobs: int
+    left_in_queue: int
+    exit_codes: list[int]
+
+    @property
+    def rate(self) -> float:
+        return (self.events - 1) / self.seconds if self.seconds > 0 and self.events > 1 else 0.0
+
+    @property
+    def bad(self) -> int:
+        return self.failed_jobs + self.left_in_queue + sum(1 for c in self.exit_codes if c)
+
+
+@dataclass
 class Round:
     new: Batch
     dup: Batch
@@ -485,6 +575,7 @@ class Round:
     twice: int
     pg_errors: list[str]
     app_warnings: int
+    drain: Drain | None = None
 
 
 @dataclass
@@ -524,7 +615,11 @@ class Bench:
         self.warmup, self.sql_pass = warmup, sql_pass
         self.root = Path(tempfile.mkdtemp(prefix="topi-webhook-bench-"))
         self.cluster = Cluster(self.root, free_port())
+        self.redis = Redis(self.root, free_port()) if Redis.binary() else None
         self.server = Server(self.root, free_port(), {})
+        self.task_server = Server(self.root, free_port(), {}, name="gunicorn-task")
+        self.targets = TARGETS if self.redis else TARGETS[:2]
+        self.workers: list[subprocess.Popen[bytes]] = []
         self.cleaned = False
         atexit.register(self.cleanup)
         self.topi_path = ""
@@ -535,7 +630,13 @@ class Bench:
         if self.cleaned:
             return
         self.cleaned = True
+        for worker in self.workers:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(worker.pid, signal.SIGKILL)
         self.server.stop()
+        self.task_server.stop()
+        if self.redis:
+            self.redis.stop()
         with contextlib.suppress(Exception):
             from django.db import connections
 
@@ -545,6 +646,9 @@ class Bench:
 
     def path(self, target: str) -> str:
         return FLOOR_PATH if target == "floor" else self.topi_path
+
+    def server_for(self, target: str) -> Server:
+        return self.task_server if target == TASK else self.server
 
     def start(self) -> None:
         self.cluster.start()
@@ -558,22 +662,78 @@ class Bench:
 
         self.topi_path = reverse("django_topi:webhook")
         self.secret = settings.WEBHOOK_SECRET
-        self.server.env = {
+        env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "webhook_site.settings",
             "TOPI_BENCH_PG_PORT": str(self.cluster.port),
+            "PYTHONPATH": os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")]),
         }
+        if self.redis:
+            self.redis.start()
+            env["TOPI_BENCH_REDIS_URL"] = self.redis.url
+            phase(f"Redis {self.redis.version()} up on {LOOPBACK}:{self.redis.port}")
+        else:
+            phase("no redis-server on this machine: the task-mode row is left out")
+        self.server.env = env
         self.server.start()
         phase(f"gunicorn up on {LOOPBACK}:{self.server.port} ({WORKERS} sync workers)")
+        if self.redis:
+            self.task_server.env = {**env, "TOPI_BENCH_PROCESSING": "task"}
+            self.task_server.start()
+            phase(f"gunicorn in task mode up on {LOOPBACK}:{self.task_server.port}")
+
+    def drain(self, events: int, jobs: int) -> Drain:
+        """Start ``TASK_WORKERS`` burst workers, wait until they have emptied the queue."""
+        import rq
+        from django.db.models import Max, Min
+
+        from django_topi.models import WebhookEvent
+
+        assert self.redis is not None
+        command = [
+            sys.executable, "-m", "django", "rqworker", "--burst",
+            "--job-class", "django_tasks_rq.Job", "--worker-class", "rq.worker.SimpleWorker",
+            QUEUE,
+        ]  # fmt: skip
+        started = time.monotonic()
+        with (self.root / "rqworker.log").open("ab") as log:
+            self.workers = [
+                subprocess.Popen(command, env=self.task_server.env, cwd=REPO,  # noqa: S603
+                                 stdout=log, stderr=log, start_new_session=True)
+                for _ in range(TASK_WORKERS)
+            ]  # fmt: skip
+            codes = [worker.wait(timeout=3600) for worker in self.workers]
+        wall = time.monotonic() - started
+        self.workers = []
+        span = WebhookEvent.objects.aggregate(first=Min("processed_at"), last=Max("processed_at"))
+        seconds = (
+            (span["last"] - span["first"]).total_seconds() if span["first"] and span["last"] else 0
+        )
+        client = self.redis.client()
+        return Drain(
+            events,
+            jobs,
+            seconds,
+            wall,
+            rq.registry.FailedJobRegistry(QUEUE, connection=client).count,
+            rq.Queue(QUEUE, connection=client).count,
+            codes,
+        )
 
     def one_round(self, target: str, tag: str) -> Round:
         empty_tables()
+        if target == TASK and self.redis:
+            self.redis.client().flushdb()
+        server = self.server_for(target)
         new = deliveries(self.events, tag)
-        pg_offset, app_offset = self.cluster.log_size(), self.server.log_size()
-        sent = send(self.server.port, self.path(target), new, self.secret, SENDERS)
+        pg_offset, app_offset = self.cluster.log_size(), server.log_size()
+        sent = send(server.port, self.path(target), new, self.secret, SENDERS)
         again = send(
-            self.server.port, self.path(target), duplicates(new, self.dups), self.secret, SENDERS
+            server.port, self.path(target), duplicates(new, self.dups), self.secret, SENDERS
         )
+        drained = None
+        if target == TASK:
+            drained = self.drain(len(new), len(new) + self.dups)
         time.sleep(0.2)  # let the server's log lines land
         lost, twice = (check_floor if target == "floor" else check_topi)(new, sent)
         return Round(
@@ -582,13 +742,15 @@ class Bench:
             lost,
             twice,
             self.cluster.errors_since(pg_offset),
-            self.server.warnings_since(app_offset),
+            server.warnings_since(app_offset),
+            drained,
         )
 
     def warm_up(self) -> None:
-        for target in TARGETS:
+        for target in self.targets:
+            server = self.server_for(target)
             batch = send(
-                self.server.port,
+                server.port,
                 self.path(target),
                 deliveries(self.warmup, f"warm-{target}"),
                 self.secret,
@@ -597,24 +759,28 @@ class Bench:
             if batch.failed:
                 raise RuntimeError(
                     f"warm-up: {batch.failed} of {self.warmup} {target} deliveries not answered "
-                    f"2xx (statuses {Counter(batch.statuses)}); gunicorn log:\n"
-                    + self.server.log_tail()
+                    f"2xx (statuses {Counter(batch.statuses)}); gunicorn log:\n" + server.log_tail()
                 )
+            if target == TASK:
+                self.drain(self.warmup, self.warmup)
         phase(f"warm-up: {self.warmup} deliveries to each endpoint")
 
     def count_sql(self) -> dict[str, tuple[Counts, Counts]]:
-        """A sequential pass on a gunicorn restarted with the counting middleware."""
-        self.server.stop()
-        self.server.start(count_queries=True)
+        """A sequential pass on the gunicorns restarted with the counting middleware."""
+        for server in {id(self.server_for(t)): self.server_for(t) for t in self.targets}.values():
+            server.stop()
+            server.start(count_queries=True)
         empty_tables()
         counted = {}
-        for target in TARGETS:
-            path = self.path(target)
-            send(self.server.port, path, deliveries(4, f"sqlwarm-{target}"), self.secret, 1)
+        for target in self.targets:
+            path, port = self.path(target), self.server_for(target).port
+            send(port, path, deliveries(4, f"sqlwarm-{target}"), self.secret, 1)
             new = deliveries(self.sql_pass, f"sql-{target}")
-            first = send(self.server.port, path, new, self.secret, 1)
-            again = send(self.server.port, path, new, self.secret, 1)
+            first = send(port, path, new, self.secret, 1)
+            again = send(port, path, new, self.secret, 1)
             counted[target] = (Counts.of(first), Counts.of(again))
+        if self.redis:
+            self.redis.client().flushdb()
         phase(f"SQL pass: {self.sql_pass} new + {self.sql_pass} duplicates each, one at a time")
         return counted
 
@@ -622,20 +788,27 @@ class Bench:
         before = code_state()
         self.start()
         self.warm_up()
-        results: dict[str, list[Round]] = {target: [] for target in TARGETS}
+        results: dict[str, list[Round]] = {target: [] for target in self.targets}
         for number in range(1, self.rounds + 1):
-            for target in TARGETS:
+            for target in self.targets:
                 done = self.one_round(target, f"r{number}-{target}")
                 results[target].append(done)
+                drained = (
+                    f"; drained by {TASK_WORKERS} workers in {done.drain.wall:.1f} s"
+                    if done.drain
+                    else ""
+                )
                 phase(
                     f"round {number}/{self.rounds} {target}: {self.events} new in "
                     f"{done.new.seconds:.1f} s, {self.dups} duplicates in {done.dup.seconds:.1f} s"
+                    + drained
                 )
         counted = self.count_sql()
         after = code_state()
+        versions = (self.cluster.version(), self.redis.version() if self.redis else "")
         self.cleanup()
-        phase("stopped gunicorn and PostgreSQL, removed the temp dir")
-        return self.report(results, counted, before, after)
+        phase("stopped gunicorn, the workers, Redis and PostgreSQL, removed the temp dir")
+        return self.report(results, counted, before, after, versions)
 
     def report(
         self,
@@ -643,18 +816,21 @@ class Bench:
         counted: dict[str, tuple[Counts, Counts]],
         before: tuple[str, str],
         after: tuple[str, str],
+        versions: tuple[str, str],
     ) -> int:
+        targets = self.targets
+        others = targets[1:]
+
         def med(target: str, value: Callable[[Round], float]) -> float:
             return statistics.median(value(r) for r in results[target])
 
         def total(target: str, value: Callable[[Round], int]) -> int:
             return sum(value(r) for r in results[target])
 
-        rows: list[tuple[str, float, float, str]] = []
+        rows: list[tuple[str, list[float], str]] = []
 
         def row(label: str, value: Callable[[Round], float], fmt: str = ".1f") -> None:
-            floor, topi = med("floor", value), med("django-topi", value)
-            rows.append((label, floor, topi, fmt))
+            rows.append((label, [med(t, value) for t in targets], fmt))
 
         row("new events: req/s", lambda r: r.new.rate)
         row("new events: p50 latency, ms", lambda r: r.new.percentile(50))
@@ -669,63 +845,63 @@ class Bench:
             ("  incl. BEGIN/COMMIT", 1, True),
         ):
             rows.append(
-                (
-                    label,
-                    counted["floor"][which].median(with_transactions=full),
-                    counted["django-topi"][which].median(with_transactions=full),
-                    "g",
-                )
+                (label, [counted[t][which].median(with_transactions=full) for t in targets], "g")
             )
-        counts: list[tuple[str, int, int]] = [
-            (
-                "not answered 2xx (new + dup)",
-                total("floor", lambda r: r.new.failed + r.dup.failed),
-                total("django-topi", lambda r: r.new.failed + r.dup.failed),
-            ),
-            (
-                "events lost",
-                total("floor", lambda r: r.lost),
-                total("django-topi", lambda r: r.lost),
-            ),
-            (
-                "events applied twice",
-                total("floor", lambda r: r.twice),
-                total("django-topi", lambda r: r.twice),
-            ),
-            (
-                "PostgreSQL ERROR: lines",
-                total("floor", lambda r: len(r.pg_errors)),
-                total("django-topi", lambda r: len(r.pg_errors)),
-            ),
-            (
-                "app log WARNING+ lines",
-                total("floor", lambda r: r.app_warnings),
-                total("django-topi", lambda r: r.app_warnings),
-            ),
-        ]
+        counts: list[tuple[str, list[int]]] = [
+            ("not answered 2xx (new + dup)",
+             [total(t, lambda r: r.new.failed + r.dup.failed) for t in targets]),
+            ("events lost", [total(t, lambda r: r.lost) for t in targets]),
+            ("events applied twice", [total(t, lambda r: r.twice) for t in targets]),
+            ("PostgreSQL ERROR: lines", [total(t, lambda r: len(r.pg_errors)) for t in targets]),
+            ("app log WARNING+ lines", [total(t, lambda r: r.app_warnings) for t in targets]),
+        ]  # fmt: skip
 
         out: list[str] = []
         out.append(
             f"webhook ingest, floor vs django-topi: {self.rounds} round(s) of {self.events} new + "
             f"{self.dups} duplicate deliveries per endpoint, {SENDERS} senders; medians of rounds"
         )
+        redis_part = f"Redis {versions[1]} (no persistence); " if versions[1] else ""
         out.append(
-            f"setup: PostgreSQL {self.cluster.version()} private cluster, fsync=off (not crash-"
-            f"safe); gunicorn {gunicorn_version()}, {WORKERS} sync workers; senders on the same "
-            f"{os.cpu_count()}-CPU machine (load average {self.load[0]:.1f} at the start, "
+            f"setup: PostgreSQL {versions[0]} private cluster, fsync=off (not crash-safe); "
+            f"{redis_part}gunicorn {gunicorn_version()}, {WORKERS} sync workers; senders on the "
+            f"same {os.cpu_count()}-CPU machine (load average {self.load[0]:.1f} at the start, "
             f"{os.getloadavg()[0]:.1f} at the end); loopback only"
         )
         out.append(f"code: {before[0]}; django_topi/ {before[1]}")
         if after != before:
             out.append(f"  changed during the run! at the end: {after[0]}; django_topi/ {after[1]}")
         out.append("")
-        out.append(f"{'':36}{'floor':>10}{'django-topi':>13}{'topi÷floor':>12}")
-        for label, floor, topi, fmt in rows:
-            ratio = f"{topi / floor:.2f}" if floor else "-"
-            out.append(f"{label:36}{floor:>10{fmt}}{topi:>13{fmt}}{ratio:>12}")
+        out.append(f"{'':36}{'floor':>10}" + "".join(f"{t:>17}{'÷floor':>8}" for t in others))
+        for label, values, fmt in rows:
+            line = f"{label:36}{values[0]:>10{fmt}}"
+            for value in values[1:]:
+                ratio = f"{value / values[0]:.2f}" if values[0] else "-"
+                line += f"{value:>17{fmt}}{ratio:>8}"
+            out.append(line)
         out.append("totals over all rounds:")
-        for label, floor_count, topi_count in counts:
-            out.append(f"{'  ' + label:36}{floor_count:>10}{topi_count:>13}")
+        for label, values in counts:
+            out.append(
+                f"{'  ' + label:36}{values[0]:>10}" + "".join(f"{v:>17}{'':8}" for v in values[1:])
+            )
+        drains = [r.drain for r in results.get(TASK, []) if r.drain]
+        if drains:
+            out.append("")
+            out.append(
+                f"task mode, the drain: {TASK_WORKERS} worker processes (manage.py rqworker "
+                f"--burst, SimpleWorker) applying {self.events} events from {self.events + self.dups}"
+                " queued jobs (a re-send of a waiting event is queued again)"
+            )
+            out.append(
+                f"  applied: {statistics.median(d.rate for d in drains):.1f} events/s (median of "
+                "rounds; first to last applied); workers' wall time "
+                f"{statistics.median(d.wall for d in drains):.1f} s incl. start-up"
+            )
+            out.append(
+                f"  failed jobs: {sum(d.failed_jobs for d in drains)}; jobs left in the queue: "
+                f"{sum(d.left_in_queue for d in drains)}; workers that exited non-zero: "
+                f"{sum(1 for d in drains for c in d.exit_codes if c)}"
+            )
         out.append("")
         out.append(
             "SQL: counted in a separate sequential pass, gunicorn restarted with the middleware "
@@ -735,16 +911,16 @@ class Bench:
             "  statements through connection.execute_wrapper (SAVEPOINTs included); 'incl. "
             "BEGIN/COMMIT' adds 2 per transaction committed or rolled back. Per request:"
         )
-        for target in TARGETS:
+        for target in targets:
             new, dup = counted[target]
             out.append(f"  {target}: new {new.per_request()}; duplicate {dup.per_request()}")
-        for target in TARGETS:
+        for target in targets:
             kinds = Counter(error_kind(line) for r in results[target] for line in r.pg_errors)
             for kind, n in kinds.most_common(5):
                 out.append(f"PostgreSQL ERROR in {target} rounds, {n}x: {kind}")
         print("\n".join(out), flush=True)
 
-        bad = sum(c[1] + c[2] for c in counts[:3])
+        bad = sum(sum(values) for _, values in counts[:3]) + sum(d.bad for d in drains)
         return 1 if bad else 0
 
 

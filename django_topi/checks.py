@@ -7,7 +7,7 @@ E004  CART_ADAPTER cannot be imported or is not callable
 E005  CATALOG_ADAPTER cannot be imported or is not callable
 E006  signature verification is on but WEBHOOK_SECRETS is empty
 E007  webhook verification is switched off ("none") while DEBUG is False
-E008  WEBHOOK_PROCESSING is "task" but no tasks framework is installed
+E008  WEBHOOK_PROCESSING is "task" but no tasks framework is installed, or its backend refuses the tasks
 E009  PRODUCT_ADAPTER cannot be imported or is not callable
 W001  production credentials/URLs are used while DEBUG is True
 W002  the sandbox or simulator is used while DEBUG is False
@@ -214,10 +214,20 @@ def check_adapters(
 def check_task_mode(
     app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
 ) -> list[CheckMessage]:
-    from django_topi.webhooks.tasks import tasks_available
+    from django_topi.webhooks.tasks import REFUSED, tasks_available
 
     if _safe("WEBHOOK_PROCESSING") != "task" or tasks_available():
         return []
+    if REFUSED:
+        return [
+            Error(
+                "TOPI['WEBHOOK_PROCESSING'] is 'task' but the task backend refused django-topi's "
+                "tasks: " + "; ".join(f"{path}: {why}" for path, why in sorted(REFUSED.items())),
+                hint="Set TOPI['TASK_QUEUE'] to a queue the backend in TASKS serves (its "
+                "'QUEUES'), or fix TASKS.",
+                id="topi.E008",
+            )
+        ]
     return [
         Error(
             "TOPI['WEBHOOK_PROCESSING'] is 'task' but no tasks framework is installed.",

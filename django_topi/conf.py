@@ -84,6 +84,7 @@ DEFAULTS: dict[str, Any] = {
     "WEBHOOK_TRUSTED_PROXIES": 0,
     "WEBHOOK_TIMESTAMP_TOLERANCE": 300,
     "WEBHOOK_PROCESSING": "sync",
+    "TASK_QUEUE": "default",
     "WEBHOOK_RETENTION_DAYS": 90,
     "WEBHOOK_MAX_BODY_BYTES": 5 * 1024 * 1024,
     "WEBHOOK_REJECTED_KEEP": 1000,
@@ -276,6 +277,7 @@ CLEANERS: dict[str, Callable[[str, Any], Any]] = {
     "WEBHOOK_TRUSTED_PROXIES": _number(0, integer=True),
     "WEBHOOK_TIMESTAMP_TOLERANCE": _number(1, integer=True),
     "WEBHOOK_PROCESSING": _choice(WEBHOOK_PROCESSING_MODES),
+    "TASK_QUEUE": _non_empty_string,
     "WEBHOOK_RETENTION_DAYS": _number(1, integer=True),
     "WEBHOOK_MAX_BODY_BYTES": _number(1024, integer=True),
     "WEBHOOK_REJECTED_KEEP": _number(0, integer=True),
@@ -316,6 +318,7 @@ class TopiSettings:
     WEBHOOK_TRUSTED_PROXIES: int
     WEBHOOK_TIMESTAMP_TOLERANCE: int
     WEBHOOK_PROCESSING: str
+    TASK_QUEUE: str
     WEBHOOK_RETENTION_DAYS: int
     WEBHOOK_MAX_BODY_BYTES: int
     WEBHOOK_REJECTED_KEEP: int

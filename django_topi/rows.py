@@ -111,16 +111,20 @@ def _total(values: Iterable[Any]) -> int | None:
     return sum(ints) if amounts and len(ints) == len(amounts) else None
 
 
-def after_offer_save(offer: Offer, payload: Payload, previous_raw: Payload, created: bool) -> None:
+def after_offer_save(
+    offer: Offer, payload: Payload, previous_raw: Payload, created: bool, answered: bool
+) -> None:
     """The offer's lines, written only when topi's differ from what is kept; and the orders
-    that arrived before it, linked when topi first tells of it."""
+    that arrived before it, linked when topi first tells of it (not when ``answered``: the
+    payload is topi's answer to the createOffer or edit that made the offer, so no order can
+    name it yet)."""
     lines = items(payload, "lines")
     if lines is not None and lines != previous_raw.get("lines"):
         if not created:
             offer.lines.all().delete()
         OfferLine.objects.bulk_create(_offer_line(offer, i, line) for i, line in enumerate(lines))
-    if previous_raw:
-        return  # topi told of it before: its early orders were linked then
+    if previous_raw or answered:
+        return  # topi told of it before (its early orders were linked then), or made it now
     match = Q(offer_topi_id=offer.topi_id)
     if offer.seller_offer_reference:
         match |= Q(offer_topi_id="", seller_offer_reference=offer.seller_offer_reference)

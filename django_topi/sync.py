@@ -34,7 +34,7 @@ from django_topi import signals
 from django_topi.conf import topi_settings
 from django_topi.ids import TOPI_ID
 from django_topi.models import Asset, Offer, Order, StatusChange, WebhookEvent
-from django_topi.models.base import insert_unless_taken
+from django_topi.models.base import insert_unless_taken, update_unless_changed
 from django_topi.rows import (
     after_offer_save,
     items,
@@ -101,10 +101,19 @@ class SyncResult(Generic[R]):
 
 
 def apply_offer_payload(
-    payload: Payload, origin: str, event: WebhookEvent | None = None, user: Any = None
+    payload: Payload,
+    origin: str,
+    event: WebhookEvent | None = None,
+    user: Any = None,
+    draft: Offer | None = None,
 ) -> SyncResult[Offer]:
-    """Apply a topi offer (createOffer's answer, getOffer, a webhook body) to the local rows."""
-    return _apply(OFFER, payload, origin, event, user)
+    """Apply a topi offer (createOffer's answer, getOffer, a webhook body) to the local rows.
+
+    ``draft``: the shop's draft whose createOffer (or edit) this payload answers, as the click
+    that sent it holds it. It is written without being read again, unless another writer moved
+    it meanwhile; and no order can name the offer yet, so none is looked for.
+    """
+    return _apply(OFFER, payload, origin, event, user, draft)
 
 
 def apply_order_payload(
@@ -137,7 +146,7 @@ class _Kind:
     aliases: Mapping[str, str]
     reportable: frozenset[str]
     refresh: Callable[[Any, Payload], None]
-    after_save: Callable[[Any, Payload, Payload, bool], None]
+    after_save: Callable[[Any, Payload, Payload, bool, bool], None]
     check: Callable[[Any], str]
     changed_signal: Signal
     conflict_signal: Signal
@@ -146,7 +155,12 @@ class _Kind:
 
 
 def _apply(
-    kind: _Kind, payload: Payload, origin: str, event: WebhookEvent | None, user: Any
+    kind: _Kind,
+    payload: Payload,
+    origin: str,
+    event: WebhookEvent | None,
+    user: Any,
+    draft: Offer | None = None,
 ) -> SyncResult[Any]:
     topi_id, reported = _read(kind, payload)
     status = kind.aliases.get(reported, reported)
@@ -154,6 +168,16 @@ def _apply(
     # No savepoint inside a caller's transaction (a webhook's): it would cost two statements on
     # every delivery, and a failure here fails the caller's transaction anyway.
     with transaction.atomic(savepoint=False):
+        if draft is not None and draft.topi_id is None and draft.status == OfferStatus.DRAFT:
+            # The click holds the draft as it wrote it, so the row is not read again: it is
+            # written only if it is still a draft that nothing has synced.
+            draft.topi_id = topi_id
+            result = _walk(
+                kind, draft, False, topi_id, status, payload, origin, event, user, answered=True
+            )
+            if result is not None:
+                return result
+            # A webhook, or another click, synced the draft meanwhile: apply to it as it now is.
         for _attempt in range(2):
             instance, created = _lock_or_new(kind, topi_id, payload, environment)
             result = _walk(kind, instance, created, topi_id, status, payload, origin, event, user)
@@ -173,9 +197,10 @@ def _walk(
     origin: str,
     event: WebhookEvent | None,
     user: Any,
+    answered: bool = False,
 ) -> SyncResult[Any] | None:
     """Walk ``instance`` to ``status`` and keep what topi sent; ``None`` when a new row lost
-    the race to insert it."""
+    the race to insert it, or a draft whose createOffer topi ``answered`` was moved meanwhile."""
     result: SyncResult[Any] = SyncResult(instance, created=created)
     current = instance.status
     steps = path(kind.edges, current, status)
@@ -228,9 +253,12 @@ def _walk(
     if created and not insert_unless_taken(instance):
         return None  # another worker inserted it a moment ago
     if not created and (data_changed or steps or conflict_changed):
-        instance.save()
+        if not answered:
+            instance.save()
+        elif not update_unless_changed(instance, status=current, topi_id__isnull=True):
+            return None  # the draft is no longer as its click held it
     if data_changed:
-        kind.after_save(instance, payload, previous_raw, created)
+        kind.after_save(instance, payload, previous_raw, created, answered)
     _record_steps(kind, instance, created, steps or [], origin, event, user)
     walked = (kind, instance, created, tuple(steps or ()), origin, user, event)
     transaction.on_commit(partial(_send_signals, *walked, conflict if appeared else ""))
@@ -372,7 +400,9 @@ ASSET_FIELDS = ["order", "product_id", "title", "status", "serial_number", "trac
                 "product_references", "raw"]  # fmt: skip
 
 
-def _after_order_save(order: Order, payload: Payload, previous_raw: Payload, created: bool) -> None:
+def _after_order_save(
+    order: Order, payload: Payload, previous_raw: Payload, created: bool, answered: bool
+) -> None:
     """Upsert the order's assets in a fixed number of queries, however many units it has."""
     assets = items(payload, "assets")
     if assets is None or assets == previous_raw.get("assets"):

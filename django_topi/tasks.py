@@ -12,7 +12,7 @@ from dataclasses import asdict
 from typing import Any
 
 from django_topi.reconcile import Reconciler, Tally, expire_due_offers
-from django_topi.webhooks.tasks import task
+from django_topi.webhooks.tasks import topi_task
 
 KINDS = ("offers", "orders")
 
@@ -34,14 +34,16 @@ def expire_offers() -> dict[str, int]:
     return dict(expire_due_offers())
 
 
-if task is not None:
+def reconcile_task(kind: str = "all", since: str | None = None, full: bool = False) -> Any:
+    """The worker's entry point for ``reconcile`` (importable by this dotted path)."""
+    return reconcile(kind, since, full)
 
-    @task()  # type: ignore[untyped-decorator,misc,unused-ignore]
-    def reconcile_task(kind: str = "all", since: str | None = None, full: bool = False) -> Any:
-        """The worker's entry point for ``reconcile`` (importable by this dotted path)."""
-        return reconcile(kind, since, full)
 
-    @task()  # type: ignore[untyped-decorator,misc,unused-ignore]
-    def expire_offers_task() -> Any:
-        """The worker's entry point for ``expire_offers``."""
-        return expire_offers()
+def expire_offers_task() -> Any:
+    """The worker's entry point for ``expire_offers``."""
+    return expire_offers()
+
+
+# Tasks on TOPI['TASK_QUEUE'], or None without a tasks framework (see webhooks.tasks.topi_task).
+reconcile_task = topi_task(reconcile_task)  # type: ignore[no-redef,unused-ignore]
+expire_offers_task = topi_task(expire_offers_task)  # type: ignore[no-redef,unused-ignore]

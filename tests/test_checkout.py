@@ -106,6 +106,64 @@ def test_a_double_click_makes_one_offer(web, mocked, cart):
     assert Offer.objects.count() == 1
 
 
+def test_an_offer_synced_before_its_answer_arrives_takes_its_step_once(
+    web, mocked, cart, django_capture_on_commit_callbacks
+):
+    """``topi_sync`` (or a webhook) brings the new offer while createOffer's answer is on its
+    way: the answer is applied to the row as it now is, and the step is logged and signalled
+    once."""
+    from django_topi.signals import offer_status_changed
+    from django_topi.sync import apply_offer_payload
+
+    def topi_creates(request):
+        apply_offer_payload(created_offer(), "sync")
+        return 201, {}, json.dumps(created_offer())
+
+    mocked.add_callback("POST", CREATE, callback=topi_creates, content_type="application/json")
+    heard = []
+
+    def listen(sender, source, target, origin, **kwargs):
+        heard.append((source, target, origin))
+
+    offer_status_changed.connect(listen, weak=False)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            response = post_checkout(web)
+    finally:
+        offer_status_changed.disconnect(listen)
+
+    assert response["Location"] == CHECKOUT_URL
+    offer = Offer.objects.get()
+    assert (offer.topi_id, offer.status) == (OFFER_ID, "created")
+    assert [(s.source, s.target, s.origin) for s in StatusChange.objects.all()] == [
+        ("", "draft", "local"), ("draft", "created", "sync")]  # fmt: skip
+    assert heard == [("draft", "created", "sync")]
+
+
+def test_a_new_offer_is_signalled_once_after_the_commit(
+    web, mocked, cart, django_capture_on_commit_callbacks
+):
+    from django_topi.signals import offer_status_changed
+
+    mocked.post(CREATE, status=201, json=created_offer())
+    heard = []
+
+    def listen(sender, source, target, origin, **kwargs):
+        heard.append((source, target, origin))
+
+    offer_status_changed.connect(listen, weak=False)
+    try:
+        with django_capture_on_commit_callbacks() as after_commit:
+            post_checkout(web)
+        assert heard == []
+        for callback in after_commit:
+            callback()
+    finally:
+        offer_status_changed.disconnect(listen)
+
+    assert heard == [("draft", "created", "local")]
+
+
 def test_a_timeout_then_a_retry_finds_the_offer_by_reference(web, mocked, cart):
     mocked.post(CREATE, body=requests.ReadTimeout("read timed out"))
     mocked.get(BY_REFERENCE, json=created_offer())
@@ -396,7 +454,11 @@ def test_an_expired_offer_is_replaced_by_a_new_one(web, mocked, cart):
 
 def test_a_checkout_costs_its_query_budget(web, mocked, cart, query_budget):
     mocked.post(CREATE, status=201, json=created_offer())
-    with query_budget(16, "a new checkout (draft, createOffer, sync)"):
+    with query_budget(
+        12,
+        "a new checkout (the cart's offers; draft, lines, timeline; topi's answer onto the held "
+        "draft: offer, lines, timeline; the new session)",
+    ):
         response = post_checkout(web)
 
     assert response["Location"] == CHECKOUT_URL
@@ -438,6 +500,31 @@ def test_a_click_while_another_is_talking_to_topi_is_answered_at_once(web, mocke
     )
     assert "Your topi checkout is being prepared" in response.text
     assert api_calls(mocked) == []
+
+
+def test_a_draft_made_by_another_click_since_this_one_looked_is_waited_for(
+    web, mocked, cart, monkeypatch
+):
+    """Both clicks looked before either made its draft: the later draft's INSERT finds the
+    other's place taken, and its click waits for it, with no database error."""
+    from django_topi.checkout import clicks
+
+    open_offers = clicks._open_offers
+    looks = []
+
+    def first_look_before_the_other_draft(reference):
+        looks.append(reference)
+        return open_offers(reference).none() if len(looks) == 1 else open_offers(reference)
+
+    monkeypatch.setattr(clicks, "_open_offers", first_look_before_the_other_draft)
+    other = in_flight_draft()
+
+    response = post_checkout(web)
+
+    assert response.status_code == 202
+    assert api_calls(mocked) == []
+    assert list(Offer.objects.values_list("pk", flat=True)) == [other.pk]
+    assert not StatusChange.objects.exists()
 
 
 def test_the_waiting_page_sends_the_customer_on_once_the_offer_exists(web, mocked, cart):

@@ -159,6 +159,43 @@ def test_task_mode_without_a_tasks_framework(monkeypatch):
     assert "django-topi[tasks]" in message.hint
 
 
+def test_a_task_backend_that_refuses_the_queue_is_named_and_the_app_still_loads():
+    """A backend serving only other queues refuses django-topi's tasks when they are made, at
+    import: that must not break loading the app (its URLs import the webhook task), and the
+    check says what to change."""
+    import importlib
+
+    from django.urls import reverse
+
+    from django_topi import tasks as topi_tasks
+    from django_topi.webhooks import tasks
+
+    refusing = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend",
+                            "QUEUES": ["emails"]}}  # fmt: skip
+    try:
+        with override_settings(TASKS=refusing):
+            importlib.reload(tasks)
+            importlib.reload(topi_tasks)
+            message = topi_messages(WEBHOOK_PROCESSING="task")["topi.E008"]
+            assert tasks.TASK is None
+            assert topi_tasks.reconcile_task is None
+            assert reverse("django_topi:webhook")
+            with override_settings(TOPI={**GOOD, "TASK_QUEUE": "emails"}):
+                importlib.reload(tasks)
+                assert tasks.TASK.queue_name == "emails"
+    finally:
+        importlib.reload(tasks)
+        importlib.reload(topi_tasks)
+
+    assert "the task backend refused django-topi's tasks" in message.msg
+    assert "django_topi.webhooks.tasks.process_webhook_event: InvalidTaskError: Queue " in (
+        message.msg
+    )
+    assert "'default' is not valid for backend" in message.msg
+    assert "TOPI['TASK_QUEUE']" in message.hint
+    assert tasks.TASK is not None
+
+
 def test_task_mode_with_a_tasks_framework_passes():
     assert topi_messages(WEBHOOK_PROCESSING="task") == {}
 

@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
 from django_topi.models import Offer, Order, StatusChange
+from django_topi.models.base import update_unless_changed
 from django_topi.sync import apply_offer_payload
 from tests import payloads
 
@@ -45,6 +46,31 @@ def test_a_stale_copy_cannot_overwrite_a_newer_status():
         stale.save()
 
     assert Offer.objects.get().status == "accepted"
+
+
+def test_a_guarded_update_writes_a_row_still_as_read():
+    apply_offer_payload(payloads.offer("created"), "sync")
+    offer = Offer.objects.get()
+    offer.void()
+
+    assert update_unless_changed(offer, status="created")
+
+    assert Offer.objects.get().status == "voided"
+    offer.save()  # django-fsm's guard now compares with what was written
+
+
+def test_a_guarded_update_leaves_a_moved_row_and_its_transaction_usable():
+    apply_offer_payload(payloads.offer("created"), "sync")
+    stale = Offer.objects.get()
+    apply_offer_payload(payloads.offer("accepted"), "sync")
+    stale.void()
+
+    with transaction.atomic(savepoint=False):
+        written = update_unless_changed(stale, status="created")
+        status = Offer.objects.get().status  # no error: the transaction goes on
+
+    assert not written
+    assert status == "accepted"
 
 
 def test_a_status_change_belongs_to_exactly_one_object():

@@ -62,6 +62,36 @@ def test_replay_by_id_and_since():
     assert recent.status == "processed"
 
 
+def test_replay_waiting_takes_events_a_queue_lost(settings):
+    """In task mode an event waits as "received" until a worker applies it; one still waiting
+    long after it arrived had its job lost (a queue without persistence restarted, a worker
+    killed). --waiting finds those and leaves the ones a worker may be about to take."""
+    lost = stored(payloads.order("created"), status="received", days_old=1)
+    queued = stored(payloads.offer("accepted"), status="received")
+    failed = stored(payloads.offer("created"), days_old=1)
+
+    output = run("topi_replay_webhooks", "--waiting", "10m")
+
+    lost.refresh_from_db()
+    queued.refresh_from_db()
+    failed.refresh_from_db()
+    assert (lost.status, queued.status, failed.status) == ("processed", "received", "failed")
+    assert "Replayed: 1 processed." in output
+    assert not Offer.objects.exists()  # neither the queued one nor the failed one
+
+    output = run("topi_replay_webhooks", "--waiting", "10m", "--failed")
+
+    failed.refresh_from_db()
+    assert failed.status == "processed"
+    assert Offer.objects.get().status == "created"
+    assert "Replayed: 1 processed." in output
+
+
+def test_replay_rejects_a_bad_age():
+    with pytest.raises(CommandError, match="'soon' is not an age such as 10m, 12h or 3d"):
+        run("topi_replay_webhooks", "--waiting", "soon")
+
+
 def test_replay_dry_run_lists_without_processing():
     stored(payloads.order("created"))
 
@@ -73,7 +103,7 @@ def test_replay_dry_run_lists_without_processing():
 
 
 def test_replay_needs_a_selection():
-    with pytest.raises(CommandError, match="say which events"):
+    with pytest.raises(CommandError, match="say which events: --failed, --waiting, --since or"):
         run("topi_replay_webhooks")
 
 

@@ -1,7 +1,8 @@
 """Settings for ``benchmarks/webhooks.py`` only: PostgreSQL on the private cluster it starts.
 
 ``benchmarks/webhooks.py`` sets ``TOPI_BENCH_PG_PORT`` (and ``TOPI_BENCH_COUNT_QUERIES=1`` for
-its SQL-counting pass); nothing here is meant for a real deployment.
+its SQL-counting pass, ``TOPI_BENCH_REDIS_URL`` for task mode on the private Redis it starts);
+nothing here is meant for a real deployment.
 """
 
 from __future__ import annotations
@@ -81,6 +82,34 @@ TOPI = {
     "WEBHOOK_SECRETS": [WEBHOOK_SECRET],
     "WEBHOOK_VERIFICATION": "signature",
 }
+
+
+def rq_queue(url: str) -> dict[str, object]:
+    """django-rq's settings for a queue on ``url`` with one connection pool per process: given a
+    URL, django-rq builds a new client, and so a new connection, for every job it enqueues."""
+    from urllib.parse import urlsplit
+
+    import redis
+
+    parts = urlsplit(url)
+    return {
+        "HOST": parts.hostname,
+        "PORT": parts.port or 6379,
+        "REDIS_CLIENT_KWARGS": {"connection_pool": redis.ConnectionPool.from_url(url)},
+    }
+
+
+#: Task mode, as a shop that outgrows one server sets it up: the receiver stores and enqueues on
+#: Redis (django-tasks-rq); ``manage.py rqworker`` processes apply the events.
+TASK_QUEUE = "topi-webhooks"
+if os.environ.get("TOPI_BENCH_REDIS_URL"):
+    INSTALLED_APPS.append("django_rq")
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": [TASK_QUEUE]}}
+    RQ_QUEUES = {TASK_QUEUE: rq_queue(os.environ["TOPI_BENCH_REDIS_URL"])}
+    TOPI["TASK_QUEUE"] = TASK_QUEUE
+if os.environ.get("TOPI_BENCH_PROCESSING") == "task":
+    TOPI["WEBHOOK_PROCESSING"] = "task"
+
 # The sandbox with DEBUG = False is this benchmark's point, not a mistake.
 SILENCED_SYSTEM_CHECKS = ["topi.W002"]
 

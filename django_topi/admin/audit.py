@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from django_topi.admin.base import ReadOnlyModelAdmin
 from django_topi.admin.display import json_column, pretty_body
-from django_topi.admin.inlines import STEP_FIELDS, TIMELINE_FIELDS
+from django_topi.admin.inlines import LARGE_RELATED_FIELDS, STEP_FIELDS, TIMELINE_FIELDS
 from django_topi.models import Shipment, StatusChange, WebhookEvent
 from django_topi.webhooks.processing import reprocess
 
@@ -36,6 +36,9 @@ class StatusChangeAdmin(ReadOnlyModelAdmin):
             {"fields": ("offer", "order", *TIMELINE_FIELDS)},
         ),
     )
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[StatusChange]:
+        return super().get_queryset(request).defer(*LARGE_RELATED_FIELDS)
 
     @admin.display(description=_("offer or order"))
     def subject(self, change: StatusChange) -> str | None:

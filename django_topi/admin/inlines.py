@@ -16,6 +16,17 @@ STEP_FIELDS = ("source", "target", "transition", "origin", "user", "webhook_even
 TIMELINE_FIELDS = (*STEP_FIELDS, "note", "created_at")
 
 
+#: What a timeline's rows do not show of their offer, order and event, yet would load with them:
+#: a page of 500 steps would read up to 500 webhook bodies and payloads.
+LARGE_RELATED_FIELDS = (
+    "webhook_event__body",
+    "webhook_event__headers",
+    "webhook_event__traceback",
+    "offer__raw",
+    "order__raw",
+)
+
+
 class StatusChangeInline(ReadOnlyTabularInline):
     """The status timeline of an offer or an order, oldest step first."""
 
@@ -25,7 +36,12 @@ class StatusChangeInline(ReadOnlyTabularInline):
     verbose_name_plural = _("status timeline")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[StatusChange]:
-        return super().get_queryset(request).select_related("user", "webhook_event")
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("user", "webhook_event")
+            .defer("webhook_event__body", "webhook_event__headers", "webhook_event__traceback")
+        )
 
 
 class OfferLineInline(ReadOnlyTabularInline):

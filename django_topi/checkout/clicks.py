@@ -29,6 +29,7 @@ from django_topi.client import (
 )
 from django_topi.conf import topi_settings
 from django_topi.models import Offer, OfferLine, Origin
+from django_topi.models.base import insert_unless_taken
 from django_topi.states import OFFER_CLOSED, OfferStatus
 from django_topi.sync import apply_offer_payload, record_draft
 
@@ -192,20 +193,21 @@ def _in_flight(draft: Offer) -> bool:
 def _new_draft(request: HttpRequest, cart: Cart, fingerprint: str) -> Offer:
     """A new draft for this cart; ``CheckoutPending`` if another click made one a moment ago."""
     user = request.user if request.user.is_authenticated else None
-    try:
-        with transaction.atomic():
-            offer = Offer(
-                seller_offer_reference=cart.reference,
-                environment=topi_settings.ENVIRONMENT,
-                owner=user,
-            )
-            _fill_draft(offer, cart, fingerprint)
+    offer = Offer(
+        seller_offer_reference=cart.reference, environment=topi_settings.ENVIRONMENT, owner=user
+    )
+    # The draft, its lines and its first timeline row are written together or not at all.
+    # Another click's draft is no database error (the INSERT skips it), so no savepoint is
+    # needed inside a caller's transaction (``ATOMIC_REQUESTS``).
+    with transaction.atomic(savepoint=False):
+        inserted = _fill_draft(offer, cart, fingerprint)
+        if inserted:
             record_draft(offer, Origin.LOCAL, user)
-    except IntegrityError:
+    if not inserted:
         other = _open_offers(cart.reference).filter(status=OfferStatus.DRAFT).first()
-        if other is None:
-            raise
-        raise CheckoutPending(other) from None
+        if other is None:  # SQLite's INSERT OR IGNORE skips any constraint, not only the draft's
+            raise IntegrityError(f"the draft offer for {cart.reference} could not be inserted")
+        raise CheckoutPending(other)
     return offer
 
 
@@ -239,16 +241,18 @@ def _take_over(
     return locked
 
 
-def _fill_draft(offer: Offer, cart: Cart, fingerprint: str, replace_lines: bool = False) -> None:
+def _fill_draft(offer: Offer, cart: Cart, fingerprint: str, replace_lines: bool = False) -> bool:
     """Keep what the shop sends: the lines, the totals the amount check compares with, and the
-    fingerprint that tells this cart from another. A new draft is inserted with them."""
+    fingerprint that tells this cart from another. A new draft is inserted with them, unless
+    another click's draft for the cart holds its place (``False``: nothing was written)."""
     offer.currency, offer.expected_amount_net, offer.expected_amount_gross = cart.totals()
     offer.expected_currency = offer.currency
     offer.sales_channel = topi_settings.SALES_CHANNEL
     offer.cart_fingerprint = fingerprint
     offer.failure_code = offer.failure_reason = ""
     if offer.pk is None:
-        offer.save()
+        if not insert_unless_taken(offer):
+            return False
     else:
         offer.save(
             update_fields=[
@@ -266,6 +270,7 @@ def _fill_draft(offer: Offer, cart: Cart, fingerprint: str, replace_lines: bool 
     if replace_lines:
         offer.lines.all().delete()
     _add_lines(offer, cart)
+    return True
 
 
 def _add_lines(offer: Offer, cart: Cart) -> None:

@@ -54,7 +54,7 @@ def send(
         answer = _create(draft, cart, payload)
         if answer is None:
             return None  # topi had an active offer for this reference: look again
-    result = apply_offer_payload(answer, Origin.LOCAL)
+    result = apply_offer_payload(answer, Origin.LOCAL, draft=draft)
     offer = result.instance
     if predecessor is not None and offer.pk != predecessor.pk:
         Offer.objects.filter(pk=predecessor.pk).update(superseded_by=offer)

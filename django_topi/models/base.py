@@ -108,6 +108,31 @@ def insert_or_find(instance: models.Model, unique: str, *columns: str) -> tuple[
     return None
 
 
+def update_unless_changed(instance: models.Model, **held: Any) -> bool:
+    """UPDATE ``instance``'s row, every column, if the row still matches ``held`` (lookups of
+    what the caller read): ``True`` when written, ``False`` when another writer changed the row
+    meanwhile, and nothing was written.
+
+    One statement. A row that moved is no exception, so a transaction around it goes on
+    (``save()`` of a django-fsm ``ConcurrentTransitionMixin`` model raises instead, and Django
+    then marks the transaction for rollback).
+    """
+    model, using = type(instance), router.db_for_write(type(instance), instance=instance)
+    pre_save.send(sender=model, instance=instance, raw=False, using=using, update_fields=None)
+    values = [
+        (field, None, field.pre_save(instance, False))
+        for field in instance._meta.local_concrete_fields
+        if not field.primary_key and not field.generated
+    ]
+    # The UPDATE save() itself makes (``Model._do_update``), narrowed by ``held``; the stubs
+    # leave out that private QuerySet method.
+    found = model._base_manager.using(using).filter(pk=instance.pk, **held)
+    if not found._update(values):  # type: ignore[attr-defined]
+        return False
+    _saved(instance, using, created=False)
+    return True
+
+
 def _column(meta: Any, name: str) -> str:
     field = meta.get_field(name)
     if not isinstance(field, models.Field) or not field.column:
@@ -126,13 +151,18 @@ def _inserted(instance: models.Model, pk: Any, using: str) -> None:
     instance.pk = pk
     instance._state.adding = False
     instance._state.db = using
+    _saved(instance, using, created=True)
+
+
+def _saved(instance: models.Model, using: str, created: bool) -> None:
+    """What save() does after its statement: django-fsm's guard and Django's ``post_save``."""
     remember_status = getattr(instance, "_update_initial_state", None)
     if remember_status is not None:  # django-fsm's guard compares later saves with this status
         remember_status()
     post_save.send(
         sender=type(instance),
         instance=instance,
-        created=True,
+        created=created,
         update_fields=None,
         raw=False,
         using=using,

@@ -130,16 +130,16 @@ def receive(request: HttpRequest) -> Outcome:
         and not shape.problem
     ):
         return processing.ingest(event, shape)
-    event, created = processing.store(event, shape)
-    done = processing.answered(event.status, duplicate=not created)
+    pk, status, created = processing.store(event, shape)
+    done = processing.answered(status, duplicate=not created)
     if done is not None:
         return done
     if topi_settings.WEBHOOK_PROCESSING == "task":
         try:
-            enqueue(event)
+            enqueue(pk)
         except Exception:
             # The event is stored; topi's retry (or topi_replay_webhooks) will process it.
-            logger.exception("could not enqueue webhook event %s", event.pk)
+            logger.exception("could not enqueue webhook event %s", pk)
             return Outcome(Status.RECEIVED, 503, "queue unavailable")
         return Outcome(Status.RECEIVED, 202)
-    return processing.process(event)
+    return processing.process(event if created else WebhookEvent.objects.get(pk=pk))
