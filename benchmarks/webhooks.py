@@ -586,6 +586,7 @@ class Counts:
     statements: list[int]
     transactions: list[int]
     kinds: Counter[str]
+    trips: list[int] = field(default_factory=list)
 
     @classmethod
     def of(cls, batch: Batch) -> Counts:
@@ -598,11 +599,13 @@ class Counts:
             [int(h.get("X-Queries", -1)) for h in batch.headers],
             [int(h.get("X-Transactions", -1)) for h in batch.headers],
             kinds,
+            [int(h.get("X-Round-Trips", -1)) for h in batch.headers],
         )
 
-    def median(self, *, with_transactions: bool = False) -> float:
+    def median(self, *, with_transactions: bool = False, trips: bool = False) -> float:
         extra = self.transactions if with_transactions else [0] * len(self.transactions)
-        return statistics.median(s + 2 * t for s, t in zip(self.statements, extra, strict=True))
+        counted = self.trips if trips else self.statements
+        return statistics.median(s + 2 * t for s, t in zip(counted, extra, strict=True))
 
     def per_request(self) -> str:
         n = len(self.statements) or 1
@@ -838,15 +841,18 @@ class Bench:
         row("duplicates: req/s", lambda r: r.dup.rate)
         row("duplicates: p50 latency, ms", lambda r: r.dup.percentile(50))
         row("duplicates: p99 latency, ms", lambda r: r.dup.percentile(99))
-        for label, which, full in (
-            ("SQL statements per new event", 0, False),
-            ("  incl. BEGIN/COMMIT", 0, True),
-            ("SQL statements per duplicate", 1, False),
-            ("  incl. BEGIN/COMMIT", 1, True),
+        for label, which, full, trips in (
+            ("SQL statements per new event", 0, False, False),
+            ("  incl. BEGIN/COMMIT", 0, True, False),
+            ("  round trips, incl. BEGIN/COMMIT", 0, True, True),
+            ("SQL statements per duplicate", 1, False, False),
+            ("  incl. BEGIN/COMMIT", 1, True, False),
+            ("  round trips, incl. BEGIN/COMMIT", 1, True, True),
         ):
-            rows.append(
-                (label, [counted[t][which].median(with_transactions=full) for t in targets], "g")
-            )
+            medians = [
+                counted[t][which].median(with_transactions=full, trips=trips) for t in targets
+            ]
+            rows.append((label, medians, "g"))
         counts: list[tuple[str, list[int]]] = [
             ("not answered 2xx (new + dup)",
              [total(t, lambda r: r.new.failed + r.dup.failed) for t in targets]),
@@ -908,7 +914,8 @@ class Bench:
             "webhook_site.queries.CountQueries:"
         )
         out.append(
-            "  statements through connection.execute_wrapper (SAVEPOINTs included); 'incl. "
+            "  statements through connection.execute_wrapper (SAVEPOINTs included; statements "
+            "sent together in one execute count one each, and one round trip); 'incl. "
             "BEGIN/COMMIT' adds 2 per transaction committed or rolled back. Per request:"
         )
         for target in targets:

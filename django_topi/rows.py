@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils.dateparse import parse_datetime
 
 from django_topi.models import Offer, OfferLine, Order
+from django_topi.models.base import Writes
 from django_topi.money import format_money
 from django_topi.states import OfferStatus
 
@@ -112,25 +113,36 @@ def _total(values: Iterable[Any]) -> int | None:
 
 
 def after_offer_save(
-    offer: Offer, payload: Payload, previous_raw: Payload, created: bool, answered: bool
+    offer: Offer,
+    payload: Payload,
+    previous_raw: Payload,
+    created: bool,
+    link_early_orders: bool,
+    writes: Writes,
 ) -> None:
     """The offer's lines, written only when topi's differ from what is kept; and the orders
-    that arrived before it, linked when topi first tells of it (not when ``answered``: the
-    payload is topi's answer to the createOffer or edit that made the offer, so no order can
-    name it yet)."""
+    that arrived before it, linked when topi first tells of it (unless ``link_early_orders`` is
+    False: none can be waiting)."""
     lines = items(payload, "lines")
     if lines is not None and lines != previous_raw.get("lines"):
         if not created:
-            offer.lines.all().delete()
-        OfferLine.objects.bulk_create(_offer_line(offer, i, line) for i, line in enumerate(lines))
-    if previous_raw or answered:
-        return  # topi told of it before (its early orders were linked then), or made it now
-    match = Q(offer_topi_id=offer.topi_id)
-    if offer.seller_offer_reference:
-        match |= Q(offer_topi_id="", seller_offer_reference=offer.seller_offer_reference)
-    Order.objects.filter(match, offer__isnull=True, environment=offer.environment).update(
-        offer=offer
+            writes.delete(offer.lines.all())
+        writes.insert(_offer_line(offer, i, line) for i, line in enumerate(lines))
+    if previous_raw or not link_early_orders:
+        return  # topi told of it before (its early orders were linked then), or none can wait
+    match = early_orders(offer.topi_id or "", offer.seller_offer_reference)
+    writes.update(
+        Order.objects.filter(match, offer__isnull=True, environment=offer.environment),
+        offer=offer,
     )
+
+
+def early_orders(offer_topi_id: str, reference: str) -> Q:
+    """Orders that name the offer ``offer_topi_id`` (or, naming none, its reference)."""
+    match = Q(offer_topi_id=offer_topi_id)
+    if reference:
+        match |= Q(offer_topi_id="", seller_offer_reference=reference)
+    return match
 
 
 def _offer_line(offer: Offer, position: int, line: Mapping[str, Any]) -> OfferLine:

@@ -19,6 +19,7 @@ Rules, whatever order and however often payloads arrive:
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -26,7 +27,7 @@ from functools import partial
 from typing import Any, Generic, TypeVar
 
 from django.db import IntegrityError, models, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.dispatch import Signal
 from django.utils import timezone
 
@@ -34,9 +35,10 @@ from django_topi import signals
 from django_topi.conf import topi_settings
 from django_topi.ids import TOPI_ID
 from django_topi.models import Asset, Offer, Order, StatusChange, WebhookEvent
-from django_topi.models.base import insert_unless_taken, update_unless_changed
+from django_topi.models.base import Writes, insert_unless_taken, update_unless_changed
 from django_topi.rows import (
     after_offer_save,
+    early_orders,
     items,
     merge,
     offer_amount_conflict,
@@ -106,21 +108,84 @@ def apply_offer_payload(
     event: WebhookEvent | None = None,
     user: Any = None,
     draft: Offer | None = None,
+    known: Mapping[str, bool] | None = None,
 ) -> SyncResult[Offer]:
     """Apply a topi offer (createOffer's answer, getOffer, a webhook body) to the local rows.
 
     ``draft``: the shop's draft whose createOffer (or edit) this payload answers, as the click
     that sent it holds it. It is written without being read again, unless another writer moved
     it meanwhile; and no order can name the offer yet, so none is looked for.
+
+    ``known``: what the caller saw, in this transaction, of ``probes("offer", payload)``. No
+    ``"row"``: the offer is inserted without being looked for again (one that another
+    transaction inserted meanwhile is found as usual). No ``"early_orders"``: no orders are
+    looked for to link to it.
     """
-    return _apply(OFFER, payload, origin, event, user, draft)
+    return _apply(OFFER, payload, origin, event, user, draft, known)
 
 
 def apply_order_payload(
-    payload: Payload, origin: str, event: WebhookEvent | None = None, user: Any = None
+    payload: Payload,
+    origin: str,
+    event: WebhookEvent | None = None,
+    user: Any = None,
+    known: Mapping[str, bool] | None = None,
 ) -> SyncResult[Order]:
-    """Apply a topi order (getOrder, an order action's answer, a webhook body) to the local rows."""
-    return _apply(ORDER, payload, origin, event, user)
+    """Apply a topi order (getOrder, an order action's answer, a webhook body) to the local rows.
+    ``known`` as for ``apply_offer_payload``."""
+    return _apply(ORDER, payload, origin, event, user, known=known)
+
+
+def probes(kind: str, payload: Payload) -> dict[str, tuple[str, list[Any]]]:
+    """What sync would look up for a ``kind`` ("offer" or "order") payload, as SQL boolean
+    expressions with their parameters, for a caller that can ask them in a statement it sends
+    anyway (the webhook's event insert): ``"row"``, whether the offer or order exists (by topi
+    id, or an offer's draft by reference); for an offer, ``"early_orders"``, whether orders
+    that arrived before it wait to be linked. Pass the answers to ``apply_*_payload(known=)``.
+    Empty for a payload without a valid id."""
+    topi_id = payload.get("id") if isinstance(payload, Mapping) else None
+    if not isinstance(topi_id, str) or not TOPI_ID.match(topi_id):
+        return {}
+    values = {
+        "topi_id": topi_id,
+        "reference": str(payload.get("seller_offer_reference") or ""),
+        "environment": topi_settings.ENVIRONMENT,
+    }
+    names = ("row", "early_orders") if kind == OFFER.name else ("row",)
+    return {name: _probe(f"{kind}.{name}", values) for name in names}
+
+
+def _probe(name: str, values: Mapping[str, str]) -> tuple[str, list[Any]]:
+    sql, slots = _compiled_probe(name, bool(values["reference"]))
+    return sql, [values[slot[1]] if slot[0] is _SLOT else slot[1] for slot in slots]
+
+
+_SLOT = object()
+_MARK = "\x00probe:"
+_PROBE_QUERIES: dict[str, Callable[[str, str, str], QuerySet[Any]]] = {
+    "offer.row": lambda topi_id, reference, environment: Offer.objects.filter(
+        _match(OFFER, topi_id, {"seller_offer_reference": reference}, environment)
+    ),
+    "order.row": lambda topi_id, reference, environment: Order.objects.filter(topi_id=topi_id),
+    "offer.early_orders": lambda topi_id, reference, environment: Order.objects.filter(
+        early_orders(topi_id, reference), offer__isnull=True, environment=environment
+    ),
+}
+
+
+@functools.lru_cache(maxsize=16)
+def _compiled_probe(name: str, with_reference: bool) -> tuple[str, tuple[tuple[Any, Any], ...]]:
+    """``EXISTS(...)`` for the probe ``name``, compiled once: the ORM would build the same SQL on
+    every delivery. Its parameters are slots for the values, or constants of the query."""
+    queryset = _PROBE_QUERIES[name](
+        _MARK + "topi_id", _MARK + "reference" if with_reference else "", _MARK + "environment"
+    )
+    sql, params = queryset.values("pk")[:1].query.sql_with_params()
+    slots = tuple(
+        (_SLOT, p.removeprefix(_MARK)) if isinstance(p, str) and p.startswith(_MARK) else (None, p)
+        for p in params
+    )
+    return f"EXISTS({sql})", slots
 
 
 def record_draft(offer: Offer, origin: str, user: Any = None) -> None:
@@ -146,7 +211,7 @@ class _Kind:
     aliases: Mapping[str, str]
     reportable: frozenset[str]
     refresh: Callable[[Any, Payload], None]
-    after_save: Callable[[Any, Payload, Payload, bool, bool], None]
+    after_save: Callable[[Any, Payload, Payload, bool, bool, Writes], None]
     check: Callable[[Any], str]
     changed_signal: Signal
     conflict_signal: Signal
@@ -161,6 +226,7 @@ def _apply(
     event: WebhookEvent | None,
     user: Any,
     draft: Offer | None = None,
+    known: Mapping[str, bool] | None = None,
 ) -> SyncResult[Any]:
     topi_id, reported = _read(kind, payload)
     status = kind.aliases.get(reported, reported)
@@ -173,14 +239,21 @@ def _apply(
             # written only if it is still a draft that nothing has synced.
             draft.topi_id = topi_id
             result = _walk(
-                kind, draft, False, topi_id, status, payload, origin, event, user, answered=True
-            )
+                kind, draft, False, topi_id, status, payload, origin, event, user,
+                answered=True, link_early_orders=False,
+            )  # fmt: skip
             if result is not None:
                 return result
             # A webhook, or another click, synced the draft meanwhile: apply to it as it now is.
-        for _attempt in range(2):
-            instance, created = _lock_or_new(kind, topi_id, payload, environment)
-            result = _walk(kind, instance, created, topi_id, status, payload, origin, event, user)
+        for attempt in range(2):
+            if known and known.get("row") is False and not attempt:  # none, as just seen
+                instance, created = _new(kind, topi_id, payload, environment), True
+            else:
+                instance, created = _lock_or_new(kind, topi_id, payload, environment)
+            result = _walk(
+                kind, instance, created, topi_id, status, payload, origin, event, user,
+                link_early_orders=not known or known.get("early_orders") is not False,
+            )  # fmt: skip
             if result is not None:
                 return result
             # Another worker inserted the row a moment ago: apply to it as it now is.
@@ -198,9 +271,12 @@ def _walk(
     event: WebhookEvent | None,
     user: Any,
     answered: bool = False,
+    link_early_orders: bool = True,
 ) -> SyncResult[Any] | None:
     """Walk ``instance`` to ``status`` and keep what topi sent; ``None`` when a new row lost
-    the race to insert it, or a draft whose createOffer topi ``answered`` was moved meanwhile."""
+    the race to insert it, or a draft whose createOffer topi ``answered`` was moved meanwhile.
+    ``link_early_orders``: False when no order can be waiting for this offer (topi made it in
+    the answer to this very request, or the caller saw there is none)."""
     result: SyncResult[Any] = SyncResult(instance, created=created)
     current = instance.status
     steps = path(kind.edges, current, status)
@@ -257,9 +333,12 @@ def _walk(
             instance.save()
         elif not update_unless_changed(instance, status=current, topi_id__isnull=True):
             return None  # the draft is no longer as its click held it
+    # What follows the row's own write reads nothing back: one round trip on PostgreSQL.
+    writes = Writes(instance._state.db or "default")
     if data_changed:
-        kind.after_save(instance, payload, previous_raw, created, answered)
-    _record_steps(kind, instance, created, steps or [], origin, event, user)
+        kind.after_save(instance, payload, previous_raw, created, link_early_orders, writes)
+    _record_steps(kind, instance, created, steps or [], origin, event, user, writes)
+    writes.send()
     walked = (kind, instance, created, tuple(steps or ()), origin, user, event)
     transaction.on_commit(partial(_send_signals, *walked, conflict if appeared else ""))
     result.steps = tuple(steps or ())
@@ -280,13 +359,19 @@ def _read(kind: _Kind, payload: Payload) -> tuple[str, str]:
     return topi_id, str(status)
 
 
+def _match(kind: _Kind, topi_id: str, payload: Payload, environment: str) -> Q:
+    """The row for ``topi_id``, or else the shop's draft for the payload's reference."""
+    match = Q(topi_id=topi_id)
+    reference = str(payload.get("seller_offer_reference") or "")
+    if kind.model is Offer and reference:
+        match |= Q(topi_id__isnull=True, seller_offer_reference=reference, environment=environment)
+    return match
+
+
 def _lock_or_new(kind: _Kind, topi_id: str, payload: Payload, environment: str) -> tuple[Any, bool]:
     """The row for ``topi_id`` (else the shop's draft for the payload's reference), locked until
     the transaction ends, in one query; else a new row, not saved yet (``created``)."""
-    reference = str(payload.get("seller_offer_reference") or "")
-    match = Q(topi_id=topi_id)
-    if kind.model is Offer and reference:
-        match |= Q(topi_id__isnull=True, seller_offer_reference=reference, environment=environment)
+    match = _match(kind, topi_id, payload, environment)
     rows: list[Record] = list(
         kind.model.objects.select_for_update().filter(match).order_by("-created_at", "-pk")
     )
@@ -296,13 +381,17 @@ def _lock_or_new(kind: _Kind, topi_id: str, payload: Payload, environment: str) 
     if rows:  # the shop's draft, sent to topi but not yet answered: topi's answer is this
         rows[0].topi_id = topi_id
         return rows[0], False
-    new = kind.model(
+    return _new(kind, topi_id, payload, environment), True
+
+
+def _new(kind: _Kind, topi_id: str, payload: Payload, environment: str) -> Any:
+    """A new row for ``topi_id``, not saved yet."""
+    return kind.model(
         topi_id=topi_id,
-        seller_offer_reference=reference,
+        seller_offer_reference=str(payload.get("seller_offer_reference") or ""),
         environment=environment,
         status=kind.initial,
     )
-    return new, True
 
 
 def _record_steps(
@@ -313,6 +402,7 @@ def _record_steps(
     origin: str,
     event: WebhookEvent | None,
     user: Any,
+    writes: Writes,
 ) -> None:
     owner = {kind.name: instance}
     rows = [
@@ -325,7 +415,7 @@ def _record_steps(
         row.origin = origin
         row.webhook_event = event
         row.user = user if getattr(user, "pk", None) else None
-    StatusChange.objects.bulk_create(rows)
+    writes.insert(rows)
 
 
 def _send_signals(
@@ -401,7 +491,12 @@ ASSET_FIELDS = ["order", "product_id", "title", "status", "serial_number", "trac
 
 
 def _after_order_save(
-    order: Order, payload: Payload, previous_raw: Payload, created: bool, answered: bool
+    order: Order,
+    payload: Payload,
+    previous_raw: Payload,
+    created: bool,
+    link_early_orders: bool,
+    writes: Writes,
 ) -> None:
     """Upsert the order's assets in a fixed number of queries, however many units it has."""
     assets = items(payload, "assets")
@@ -434,7 +529,7 @@ def _no_conflict(instance: Record) -> str:
     return ""
 
 
-OFFER = _Kind(
+OFFER: _Kind = _Kind(
     name="offer",
     model=Offer,
     edges=OFFER_EDGES,
@@ -452,7 +547,7 @@ OFFER = _Kind(
     },
 )
 
-ORDER = _Kind(
+ORDER: _Kind = _Kind(
     name="order",
     model=Order,
     edges=ORDER_EDGES,

@@ -51,7 +51,10 @@ def queue(settings):
     client = broker()
     name = f"topi-test-{uuid.uuid4().hex[:12]}"
     settings.TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": [name]}}
-    settings.RQ_QUEUES = {name: {"URL": REDIS_URL}}
+    # As docs/deployment.rst sets it up: the queue on the connection of a django-redis cache.
+    settings.CACHES = {**settings.CACHES, "queue": {"BACKEND": "django_redis.cache.RedisCache",
+                                                    "LOCATION": REDIS_URL}}  # fmt: skip
+    settings.RQ_QUEUES = {name: {"USE_REDIS_CACHE": "queue"}}
     settings.TOPI = {**settings.TOPI, "WEBHOOK_PROCESSING": "task", "TASK_QUEUE": name}
     yield rq.Queue(name, connection=client)
     for key in client.scan_iter(f"rq:*{name}*"):

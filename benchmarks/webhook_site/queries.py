@@ -1,7 +1,9 @@
 """Counting middleware for the SQL pass of ``benchmarks/webhooks.py``.
 
 ``X-Queries``: statements Django sent through its cursors during the request (SELECT, INSERT,
-UPDATE, DELETE and SAVEPOINT/RELEASE/ROLLBACK TO SAVEPOINT). ``X-Transactions``: commits and
+UPDATE, DELETE and SAVEPOINT/RELEASE/ROLLBACK TO SAVEPOINT); statements sent together in one
+``execute`` (django-topi's ``Writes``, joined by ``;``) count one each. ``X-Round-Trips``: the
+``execute`` calls, each one round trip to the database. ``X-Transactions``: commits and
 rollbacks of whole transactions, each of which also costs a BEGIN that psycopg sends itself and
 that ``execute_wrapper`` does not see. ``X-Query-Kinds``: the statements by first word.
 """
@@ -24,8 +26,14 @@ class CountQueries:
         kinds: Counter[str] = Counter()
         ends = [0]
 
+        trips = [0]
+
         def count(execute: Callable[..., Any], sql: str, *args: Any) -> Any:
-            kinds[sql.lstrip().split(None, 1)[0].upper() if sql.strip() else "?"] += 1
+            trips[0] += 1
+            for statement in sql.split(";\n"):
+                kinds[
+                    statement.lstrip().split(None, 1)[0].upper() if statement.strip() else "?"
+                ] += 1
             return execute(sql, *args)
 
         def ending(original: Callable[[], None]) -> Callable[[], None]:
@@ -47,5 +55,6 @@ class CountQueries:
                 delattr(wrapper, name)
         response["X-Queries"] = str(sum(kinds.values()))
         response["X-Transactions"] = str(ends[0])
+        response["X-Round-Trips"] = str(trips[0])
         response["X-Query-Kinds"] = " ".join(f"{k}={n}" for k, n in sorted(kinds.items()))
         return response

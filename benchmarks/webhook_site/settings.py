@@ -72,7 +72,9 @@ DATABASES = {
     }
 }
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+CACHES: dict[str, dict[str, str]] = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
 EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
 
 TOPI = {
@@ -84,28 +86,19 @@ TOPI = {
 }
 
 
-def rq_queue(url: str) -> dict[str, object]:
-    """django-rq's settings for a queue on ``url`` with one connection pool per process: given a
-    URL, django-rq builds a new client, and so a new connection, for every job it enqueues."""
-    from urllib.parse import urlsplit
-
-    import redis
-
-    parts = urlsplit(url)
-    return {
-        "HOST": parts.hostname,
-        "PORT": parts.port or 6379,
-        "REDIS_CLIENT_KWARGS": {"connection_pool": redis.ConnectionPool.from_url(url)},
-    }
-
-
 #: Task mode, as a shop that outgrows one server sets it up: the receiver stores and enqueues on
 #: Redis (django-tasks-rq); ``manage.py rqworker`` processes apply the events.
 TASK_QUEUE = "topi-webhooks"
 if os.environ.get("TOPI_BENCH_REDIS_URL"):
     INSTALLED_APPS.append("django_rq")
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": [TASK_QUEUE]}}
-    RQ_QUEUES = {TASK_QUEUE: rq_queue(os.environ["TOPI_BENCH_REDIS_URL"])}
+    # django-rq takes the connection of a django-redis cache, one per process: given a URL, it
+    # would open a new connection for every job it enqueues.
+    CACHES["queue"] = {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": os.environ["TOPI_BENCH_REDIS_URL"],
+    }
+    RQ_QUEUES = {TASK_QUEUE: {"USE_REDIS_CACHE": "queue"}}
     TOPI["TASK_QUEUE"] = TASK_QUEUE
 if os.environ.get("TOPI_BENCH_PROCESSING") == "task":
     TOPI["WEBHOOK_PROCESSING"] = "task"

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, cast
 
 from django.db import IntegrityError, connections, models, router
 from django.db.models.constants import OnConflict
 from django.db.models.signals import post_save, pre_save
-from django.db.models.sql import InsertQuery
+from django.db.models.sql import DeleteQuery, InsertQuery, UpdateQuery
 from django.utils.translation import gettext_lazy as _
 
 ENVIRONMENT_CHOICES = [
@@ -23,16 +25,12 @@ class TopiRecord(models.Model):
     topi_id = models.CharField(
         _("topi id"), max_length=64, unique=True, null=True, blank=True, editable=False
     )
-    seller_offer_reference = models.CharField(
-        _("seller offer reference"), max_length=255, db_index=True
-    )
-    environment = models.CharField(
-        _("environment"), max_length=16, choices=ENVIRONMENT_CHOICES, db_index=True
-    )
+    seller_offer_reference = models.CharField(_("seller offer reference"), max_length=255)
+    environment = models.CharField(_("environment"), max_length=16, choices=ENVIRONMENT_CHOICES)
     customer = models.JSONField(_("customer"), default=dict, blank=True)
     shipping_address = models.JSONField(_("shipping address"), default=dict, blank=True)
-    company_name = models.CharField(_("company"), max_length=255, blank=True, db_index=True)
-    email = models.CharField(_("email"), max_length=254, blank=True, db_index=True)
+    company_name = models.CharField(_("company"), max_length=255, blank=True)
+    email = models.CharField(_("email"), max_length=254, blank=True)
     metadata = models.JSONField(_("metadata"), default=dict, blank=True)
     raw = models.JSONField(_("last payload from topi"), default=dict, blank=True)
     conflict = models.TextField(
@@ -47,6 +45,16 @@ class TopiRecord(models.Model):
 
     class Meta:
         abstract = True
+
+
+def plain_indexes(table: str, *fields: str) -> list[models.Index]:
+    """B-tree indexes for exact lookups and sorting. ``db_index=True`` on a text column also
+    makes PostgreSQL build a second, ``LIKE 'prefix%'`` index, which no query here uses and
+    every write pays for (an environment column, three values, is not indexed at all)."""
+    short = {"seller_offer_reference": "reference"}
+    return [
+        models.Index(fields=[field], name=f"{table}_{short.get(field, field)}") for field in fields
+    ]
 
 
 def insert_unless_taken(instance: models.Model) -> bool:
@@ -77,20 +85,43 @@ def insert_or_find(instance: models.Model, unique: str, *columns: str) -> tuple[
     holder's row comes back, locked until the transaction ends); elsewhere an insert and, for a
     duplicate, a lookup by ``unique``. Never a database error for a duplicate.
     """
+    return upsert(instance, unique, *columns).holder
+
+
+@dataclass
+class Upserted:
+    #: The row that holds the key: its primary key and the columns asked for; ``None`` when
+    #: ``instance`` was inserted.
+    holder: tuple[Any, ...] | None
+    #: The answers to the ``probes``, asked in the same statement; empty when not asked (no
+    #: probes, or not PostgreSQL).
+    probed: dict[str, bool] = field(default_factory=dict)
+
+
+def upsert(
+    instance: models.Model,
+    unique: str,
+    *columns: str,
+    probes: Mapping[str, tuple[str, Sequence[Any]]] | None = None,
+) -> Upserted:
+    """``insert_or_find``, and on PostgreSQL, in the same statement, the answers to ``probes``
+    (SQL boolean expressions with their parameters, by name): questions the caller would
+    otherwise ask in round trips of their own."""
     model, using = type(instance), router.db_for_write(type(instance), instance=instance)
     connection = connections[using]
     if connection.vendor != "postgresql":
         if insert_unless_taken(instance):
-            return None
+            return Upserted(None)
         found = model._default_manager.filter(**{unique: getattr(instance, unique)})
         holder = found.values_list("pk", *columns).first()
         if holder is None:  # SQLite's INSERT OR IGNORE skips any constraint, not only ``unique``
             raise IntegrityError(f"{instance._meta.label} could not be inserted")
-        return tuple(holder)
+        return Upserted(tuple(holder))
     pre_save.send(sender=model, instance=instance, raw=False, using=using, update_fields=None)
     query = InsertQuery(model)
     query.insert_values(_inserted_fields(instance), [instance])
     sql, params = query.get_compiler(using=using).as_sql()[0]
+    params = list(params)
     quote = connection.ops.quote_name
     meta = instance._meta
     column = quote(_column(meta, unique))
@@ -99,13 +130,21 @@ def insert_or_find(instance: models.Model, unique: str, *columns: str) -> tuple[
         f" ON CONFLICT ({column}) DO UPDATE SET {column} = EXCLUDED.{column}"
         f" RETURNING {returned}, (xmax = 0)"
     )
+    names = list(probes or {})
+    for name in names:
+        probe_sql, probe_params = (probes or {})[name]
+        sql += f", ({probe_sql})"
+        params.extend(probe_params)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        *row, inserted = cursor.fetchone()
+        returned_row = list(cursor.fetchone())
+    answers = returned_row[len(returned_row) - len(names) :]
+    probed = {name: bool(answer) for name, answer in zip(names, answers, strict=True)}
+    *row, inserted = returned_row[: len(returned_row) - len(names)]
     if not inserted:
-        return tuple(row)
+        return Upserted(tuple(row), probed)
     _inserted(instance, row[0], using)
-    return None
+    return Upserted(None, probed)
 
 
 def update_unless_changed(instance: models.Model, **held: Any) -> bool:
@@ -167,3 +206,60 @@ def _saved(instance: models.Model, using: str, created: bool) -> None:
         raw=False,
         using=using,
     )
+
+
+class Writes:
+    """Writes whose results nobody reads (no ids back, no row counts), sent together at the end.
+
+    On PostgreSQL with client-side parameter binding (Django's default) they go in one round
+    trip: the statements, joined by ``;``, run in order in the caller's transaction, and the
+    first that fails raises as it would alone. With ``server_side_binding`` and on other
+    databases they go one by one. Like ``bulk_create`` and ``QuerySet.update``/``_raw_delete``,
+    they send no model signals and run no cascades: for rows nothing else points to.
+    """
+
+    def __init__(self, using: str = "default") -> None:
+        self.using = using
+        self.statements: list[tuple[str, tuple[Any, ...]]] = []
+
+    def insert(self, rows: Iterable[models.Model]) -> None:
+        """INSERT ``rows`` (of one model), as ``bulk_create`` would, without reading ids back."""
+        rows = list(rows)
+        if not rows:
+            return
+        query = InsertQuery(type(rows[0]))
+        query.insert_values(_inserted_fields(rows[0]), rows)
+        for sql, params in query.get_compiler(using=self.using).as_sql():
+            self.statements.append((sql, tuple(params)))
+
+    def update(self, queryset: models.QuerySet[Any], **values: Any) -> None:
+        """``queryset.update(**values)`` (on the model's own columns), its row count unread."""
+        query = cast(UpdateQuery, queryset.query.chain(UpdateQuery))
+        query.add_update_values(values)
+        sql, params = query.get_compiler(using=self.using).as_sql()
+        if sql:
+            self.statements.append((sql, tuple(params)))
+
+    def delete(self, queryset: models.QuerySet[Any]) -> None:
+        """DELETE the rows of ``queryset``: one statement, no cascades, no signals."""
+        query = queryset.query.chain(DeleteQuery)
+        sql, params = query.get_compiler(using=self.using).as_sql()
+        self.statements.append((sql, tuple(params)))
+
+    def send(self) -> None:
+        statements, self.statements = self.statements, []
+        if not statements:
+            return
+        connection = connections[self.using]
+        together = connection.vendor == "postgresql" and (
+            connection.settings_dict.get("OPTIONS", {}).get("server_side_binding") is not True
+        )
+        with connection.cursor() as cursor:
+            if together and len(statements) > 1:
+                cursor.execute(
+                    ";\n".join(sql for sql, _ in statements),
+                    [param for _, params in statements for param in params],
+                )
+                return
+            for sql, params in statements:
+                cursor.execute(sql, params)

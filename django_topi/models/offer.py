@@ -7,7 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
-from django_topi.models.base import TopiRecord
+from django_topi.models.base import TopiRecord, plain_indexes
 from django_topi.states import OFFER_EDGES, OfferStatus, sources_of, target_of
 
 
@@ -31,7 +31,6 @@ class Offer(ConcurrentTransitionMixin, TopiRecord):
         default=OfferStatus.DRAFT,
         choices=OfferStatus.choices,
         protected=True,
-        db_index=True,
     )
     sales_channel = models.CharField(_("sales channel"), max_length=32, blank=True)
     checkout_redirect_url = models.URLField(_("checkout URL"), max_length=2000, blank=True)
@@ -85,6 +84,9 @@ class Offer(ConcurrentTransitionMixin, TopiRecord):
         verbose_name = _("offer")
         verbose_name_plural = _("offers")
         ordering = ["-created_at", "-pk"]
+        indexes = plain_indexes(
+            "topi_offer", "status", "seller_offer_reference", "company_name", "email"
+        )
         permissions = [
             ("void_offer", _("Can void offers at topi")),
             ("resolve_offer_conflict", _("Can mark offer conflicts resolved")),

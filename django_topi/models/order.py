@@ -7,7 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
-from django_topi.models.base import TopiRecord
+from django_topi.models.base import TopiRecord, plain_indexes
 from django_topi.models.offer import Offer
 from django_topi.states import ORDER_EDGES, AssetStatus, OrderStatus, sources_of, target_of
 
@@ -29,12 +29,11 @@ class Order(ConcurrentTransitionMixin, TopiRecord):
         default=OrderStatus.CREATED,
         choices=OrderStatus.choices,
         protected=True,
-        db_index=True,
     )
     offer = models.ForeignKey(
         Offer, on_delete=models.SET_NULL, null=True, blank=True, related_name="orders"
     )
-    offer_topi_id = models.CharField(_("topi offer id"), max_length=64, blank=True, db_index=True)
+    offer_topi_id = models.CharField(_("topi offer id"), max_length=64, blank=True)
     shipping_info = models.JSONField(_("shipping"), default=dict, blank=True)
     order_lines = models.JSONField(_("order lines"), default=list, blank=True)
     tracking_urls = models.JSONField(_("tracking URLs"), default=list, blank=True)
@@ -51,6 +50,14 @@ class Order(ConcurrentTransitionMixin, TopiRecord):
         verbose_name = _("order")
         verbose_name_plural = _("orders")
         ordering = ["-created_at", "-pk"]
+        indexes = plain_indexes(
+            "topi_order",
+            "status",
+            "seller_offer_reference",
+            "company_name",
+            "email",
+            "offer_topi_id",
+        )
         # The staff actions of django_topi.fulfilment, granted one by one.
         permissions = [
             ("acknowledge_order", _("Can acknowledge orders at topi")),

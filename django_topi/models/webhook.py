@@ -9,6 +9,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from django_topi.models.base import plain_indexes
+
 
 class WebhookEvent(models.Model):
     """One delivery from topi: what arrived, whether it was genuine, and what became of it."""
@@ -36,7 +38,7 @@ class WebhookEvent(models.Model):
     headers = models.JSONField(_("headers (redacted)"), default=dict)
     remote_ip = models.GenericIPAddressField(_("remote IP"), null=True, blank=True)
     received_at = models.DateTimeField(_("received"), auto_now_add=True, db_index=True)
-    svix_id = models.CharField(_("svix-id"), max_length=255, blank=True, db_index=True)
+    svix_id = models.CharField(_("svix-id"), max_length=255, blank=True)
     dedupe_key = models.CharField(
         _("dedupe key"),
         max_length=255,
@@ -46,7 +48,7 @@ class WebhookEvent(models.Model):
         help_text=_("svix-id, else a hash of the body; empty for rejected deliveries."),
     )
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.UNKNOWN)
-    topi_id = models.CharField(_("topi id"), max_length=64, blank=True, db_index=True)
+    topi_id = models.CharField(_("topi id"), max_length=64, blank=True)
     reported_status = models.CharField(_("reported status"), max_length=32, blank=True)
     verification = models.CharField(
         _("verification"), max_length=16, choices=Verification.choices, default=Verification.PENDING
@@ -56,7 +58,6 @@ class WebhookEvent(models.Model):
         max_length=16,
         choices=Status.choices,
         default=Status.RECEIVED,
-        db_index=True,
     )
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     error = models.TextField(_("error"), blank=True)
@@ -67,6 +68,7 @@ class WebhookEvent(models.Model):
         verbose_name = _("webhook event")
         verbose_name_plural = _("webhook events")
         ordering = ["-received_at", "-pk"]
+        indexes = plain_indexes("topi_event", "svix_id", "topi_id", "status")
 
     def __str__(self) -> str:
         what = f"{self.kind} {self.topi_id}".strip() if self.topi_id else self.kind

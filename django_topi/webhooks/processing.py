@@ -29,8 +29,8 @@ from django_topi.client import TopiError, TopiNotFound, get_client
 from django_topi.conf import topi_settings
 from django_topi.ids import TOPI_ID
 from django_topi.models import Origin, WebhookEvent
-from django_topi.models.base import insert_or_find, insert_unless_taken
-from django_topi.sync import UnknownStatus, apply_offer_payload, apply_order_payload
+from django_topi.models.base import insert_or_find, insert_unless_taken, upsert
+from django_topi.sync import UnknownStatus, apply_offer_payload, apply_order_payload, probes
 from django_topi.webhooks.verification import message_id
 
 logger = logging.getLogger("django_topi.webhooks")
@@ -179,14 +179,16 @@ def ingest(event: WebhookEvent, shape: Shape) -> Outcome:
     apply = apply_offer_payload if shape.kind == Kind.OFFER else apply_order_payload
     try:
         with transaction.atomic():
-            # A duplicate answers its primary key and status, all it takes to answer it.
-            known = insert_or_find(event, "dedupe_key", "status")
-            if known is None:
-                apply(shape.payload, Origin.WEBHOOK, event=event)
+            # A duplicate answers its primary key and status, all it takes to answer it. The
+            # same statement asks whether the offer or order exists, and early orders wait for
+            # it (PostgreSQL): a new one is then inserted without a lookup of its own.
+            stored = upsert(event, "dedupe_key", "status", probes=probes(shape.kind, shape.payload))
+            if stored.holder is None:
+                apply(shape.payload, Origin.WEBHOOK, event=event, known=stored.probed)
                 transaction.on_commit(lambda: _announce(event))
     except Exception as exc:
         return _store_failed(event, exc)
-    return Outcome(Status.PROCESSED, 200) if known is None else _duplicate(*known)
+    return Outcome(Status.PROCESSED, 200) if stored.holder is None else _duplicate(*stored.holder)
 
 
 def answered(status: str, duplicate: bool) -> Outcome | None:
