@@ -99,6 +99,41 @@ def test_task_mode_stores_answers_202_and_a_worker_processes(web, settings):
 
 
 @pytest.mark.django_db
+def test_a_worker_applies_a_new_offer_in_its_budget_and_signals_what_it_stored(
+    web, settings, query_budget, django_capture_on_commit_callbacks
+):
+    """The worker locks the event and, on PostgreSQL, asks in the same statement what sync
+    would look up; the signal carries the row as stored, with no read after the commit."""
+    from django_topi import signals
+    from django_topi.webhooks.tasks import run
+
+    settings.TOPI = {**settings.TOPI, "WEBHOOK_PROCESSING": "task"}
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    deliver(web, payloads.offer("accepted"))
+    event = WebhookEvent.objects.get()
+    seen = []
+
+    def on_processed(sender, event, **kwargs):
+        seen.append((event.status, event.attempts, event.processed_at is not None))
+
+    signals.webhook_processed.connect(on_processed)
+    try:
+        # the event; its lock (a SAVEPOINT here: the test runs in a transaction) with the
+        # probes; the offer; its lines and timeline together; the event's new status
+        budget = {"postgresql": 7, "sqlite": 10}
+        with django_capture_on_commit_callbacks(execute=True):
+            with query_budget(budget, "a worker applying a new accepted offer"):
+                assert run(event.pk) == "processed"
+    finally:
+        signals.webhook_processed.disconnect(on_processed)
+
+    assert seen == [("processed", 1, True)]
+    stored = WebhookEvent.objects.get()
+    assert (stored.status, stored.attempts) == ("processed", 1)
+    assert Offer.objects.get().status == "accepted"
+
+
+@pytest.mark.django_db
 def test_task_mode_end_to_end_with_an_immediate_backend(web, settings):
     settings.TOPI = {**settings.TOPI, "WEBHOOK_PROCESSING": "task"}
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

@@ -19,8 +19,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
+from django.db.models import BooleanField, F
+from django.db.models.expressions import RawSQL
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -310,37 +311,52 @@ def _refetch(shape: Shape) -> Any:
 
 def _apply(event: WebhookEvent, shape: Shape, payload: Any) -> Outcome:
     with transaction.atomic():
-        locked = (
-            WebhookEvent.objects.select_for_update(skip_locked=True).filter(pk=event.pk).first()
-        )
-        if locked is None:
+        held = _lock(event, shape.kind, payload)
+        if held is None:
             return Outcome(Status.RECEIVED, 202, "already being processed")
-        if locked.status in (Status.PROCESSED, Status.IGNORED):
-            return Outcome(locked.status, 200)
+        status, attempts, known = held
+        if status in (Status.PROCESSED, Status.IGNORED):
+            return Outcome(status, 200)
         apply = apply_offer_payload if shape.kind == Kind.OFFER else apply_order_payload
-        apply(payload, Origin.WEBHOOK, event=locked)
+        apply(payload, Origin.WEBHOOK, event=event, known=known)
         if "refetch" in topi_settings.WEBHOOK_VERIFICATION:
-            locked.verification = Verification.REFETCHED
-        locked.status = Status.PROCESSED
-        locked.processed_at = timezone.now()
-        locked.attempts = F("attempts") + 1
-        locked.error = locked.traceback = ""
-        locked.save(
-            update_fields=[
-                "verification",
-                "status",
-                "processed_at",
-                "attempts",
-                "error",
-                "traceback",
-            ]
-        )
-        transaction.on_commit(lambda: _processed(locked))
+            event.verification = Verification.REFETCHED
+        event.status = Status.PROCESSED
+        event.processed_at = timezone.now()
+        event.attempts = attempts + 1  # the row is locked: nobody else counts meanwhile
+        event.error = event.traceback = ""
+        event.save(update_fields=PROCESSED_FIELDS)
+        transaction.on_commit(lambda: _processed(event))
     return Outcome(Status.PROCESSED, 200)
 
 
+#: What processing an event writes to its row, so the signal's event is what is stored.
+PROCESSED_FIELDS = ["verification", "status", "processed_at", "attempts", "error", "traceback"]
+
+
+def _lock(event: WebhookEvent, kind: str, payload: Any) -> tuple[str, int, dict[str, bool]] | None:
+    """The stored event's status and attempts, its row locked until the transaction ends;
+    ``None`` while another worker holds it. On PostgreSQL the same statement answers sync's
+    ``probes`` for ``payload``, so sync need not look its row up again."""
+    rows = WebhookEvent.objects.select_for_update(skip_locked=True).filter(pk=event.pk)
+    asked = probes(kind, payload) if connection.vendor == "postgresql" else {}
+    answers = {
+        # sync's own SQL, compiled by the ORM, with the values as parameters
+        f"probe_{name}": RawSQL(sql, params, output_field=BooleanField())  # noqa: S611
+        for name, (sql, params) in asked.items()
+    }
+    found = rows.annotate(**answers).values_list("status", "attempts", *answers).first()
+    if found is None:
+        return None
+    status, attempts, *probed = found
+    return (
+        status,
+        attempts,
+        {name: bool(answer) for name, answer in zip(asked, probed, strict=True)},
+    )
+
+
 def _processed(event: WebhookEvent) -> None:
-    event.refresh_from_db()
     signals.webhook_processed.send_robust(sender=WebhookEvent, event=event)
 
 
