@@ -121,9 +121,11 @@ def test_a_worker_applies_a_new_offer_in_its_budget_and_signals_what_it_stored(
         # the event; its lock (a SAVEPOINT here: the test runs in a transaction) with the
         # probes; the offer; its lines and timeline together; the event's new status
         budget = {"postgresql": 7, "sqlite": 10}
-        with django_capture_on_commit_callbacks(execute=True):
-            with query_budget(budget, "a worker applying a new accepted offer"):
-                assert run(event.pk) == "processed"
+        with (
+            django_capture_on_commit_callbacks(execute=True),
+            query_budget(budget, "a worker applying a new accepted offer"),
+        ):
+            assert run(event.pk) == "processed"
     finally:
         signals.webhook_processed.disconnect(on_processed)
 
